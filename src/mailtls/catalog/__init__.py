@@ -1,0 +1,97 @@
+"""The one finding catalogue: id -> severity, title, detail, remediation, references.
+
+Every human sentence mailtls prints comes from here, through gettext, in English
+(the msgids themselves) or Simplified Chinese (``locale/zh_CN``). The same id means
+the same thing in every command: scan, audit, client exception, monitor alert.
+"""
+
+from __future__ import annotations
+
+import gettext
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from ..model import Finding, Severity
+from .entries import ENTRIES, Entry
+
+__all__ = ["ENTRIES", "LANGUAGES", "Entry", "Text", "describe", "entry", "pick_language", "tr"]
+
+LOCALE_DIR = Path(__file__).parent / "locale"
+LANGUAGES = ("en", "zh_CN")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A finding's sentences in one language."""
+
+    title: str
+    detail: str
+    remediation: str
+    references: tuple[str, ...]
+
+
+def pick_language(explicit: str | None = None, environ: Mapping[str, str] | None = None) -> str:
+    """``--lang`` if given, else the first of LANGUAGE, LC_ALL, LC_MESSAGES, LANG; else English."""
+    if explicit:
+        return _normalize(explicit)
+    env = os.environ if environ is None else environ
+    for var in ("LANGUAGE", "LC_ALL", "LC_MESSAGES", "LANG"):
+        value = env.get(var)
+        if value:
+            return _normalize(value.split(":")[0])
+    return "en"
+
+
+def _normalize(code: str) -> str:
+    base = code.split(".")[0].split("@")[0].replace("-", "_")
+    if base.lower().startswith("zh"):
+        return "zh_CN"
+    return "en"
+
+
+@cache
+def _translations(lang: str) -> gettext.NullTranslations:
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation("mailtls", LOCALE_DIR, languages=[lang], fallback=True)
+
+
+def tr(message: str, lang: str = "en") -> str:
+    """Translate one catalogue sentence (a msgid) into ``lang``."""
+    return _translations(lang).gettext(message)
+
+
+def entry(finding_id: str) -> Entry:
+    try:
+        return ENTRIES[finding_id]
+    except KeyError:
+        raise KeyError(f"finding id {finding_id!r} is not in the catalogue") from None
+
+
+class _Params(dict[str, str]):
+    def __missing__(self, key: str) -> str:
+        return "?"
+
+
+def describe(finding: Finding, lang: str = "en") -> Text:
+    """Title, detail and remediation of a finding, filled with its params."""
+    e = entry(finding.id)
+    params = _Params(finding.params)
+    return Text(
+        title=tr(e.title, lang).format_map(params),
+        detail=tr(e.detail, lang).format_map(params) if e.detail else "",
+        remediation=tr(e.remediation, lang).format_map(params),
+        references=e.references,
+    )
+
+
+def new_finding(finding_id: str, primary: bool = False, **params: str) -> Finding:
+    """A finding of the catalogue's default severity for ``finding_id``."""
+    return Finding(finding_id, entry(finding_id).severity, params, primary)
+
+
+def severity_of(finding_id: str) -> Severity:
+    return entry(finding_id).severity

@@ -1,0 +1,160 @@
+"""Frozen data passed between the layers: targets, observations, findings, results.
+
+Data flows one way: Target -> probe -> Observation -> checks -> Finding -> ScanResult.
+Nothing here does I/O; everything is immutable and serialisable.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+
+
+class Severity(enum.IntEnum):
+    """Finding severity; the integer order is the order of gravity."""
+
+    INFO = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+    CRITICAL = 4
+
+    @property
+    def label(self) -> str:
+        return self.name.lower()
+
+    @classmethod
+    def parse(cls, text: str) -> Severity:
+        try:
+            return cls[text.strip().upper()]
+        except KeyError:
+            names = ", ".join(s.label for s in cls)
+            raise ValueError(f"unknown severity {text!r} (expected one of {names})") from None
+
+
+@dataclass(frozen=True)
+class Scheme:
+    """How a URL scheme talks: its mail protocol, TLS mode and default port."""
+
+    name: str
+    protocol: str  # smtp, imap, pop3, sieve
+    implicit_tls: bool
+    default_port: int
+
+
+SCHEMES: Mapping[str, Scheme] = MappingProxyType(
+    {
+        s.name: s
+        for s in (
+            Scheme("smtp", "smtp", False, 25),
+            Scheme("submission", "smtp", False, 587),
+            Scheme("smtps", "smtp", True, 465),
+            Scheme("imap", "imap", False, 143),
+            Scheme("imaps", "imap", True, 993),
+            Scheme("pop3", "pop3", False, 110),
+            Scheme("pop3s", "pop3", True, 995),
+            Scheme("sieve", "sieve", False, 4190),
+        )
+    }
+)
+
+#: Well-known port -> scheme, used for ``HOST:PORT`` targets without a scheme.
+PORT_SCHEMES: Mapping[int, str] = MappingProxyType(
+    {s.default_port: s.name for s in SCHEMES.values()} | {2525: "smtp"}
+)
+
+
+@dataclass(frozen=True)
+class Target:
+    """One mail endpoint: what to verify (host) and, optionally, where to connect (address)."""
+
+    scheme: str
+    host: str
+    port: int
+    address: str | None = None  # forced address (--resolve); resolved by the engine otherwise
+
+    @property
+    def spec(self) -> Scheme:
+        return SCHEMES[self.scheme]
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+    def __str__(self) -> str:
+        return self.url
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing found: a stable id, a severity and the facts that fill its texts.
+
+    Titles, details and remediations live in the catalogue; ``params`` are the
+    facts (names, dates, fingerprints) that the catalogue's templates take.
+    """
+
+    id: str
+    severity: Severity
+    params: Mapping[str, str] = field(default_factory=dict)
+    primary: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+
+
+@dataclass(frozen=True)
+class CertInfo:
+    """The facts of one certificate that reports show."""
+
+    subject: str
+    issuer: str
+    not_before: str  # ISO 8601, UTC
+    not_after: str
+    sha256: str
+    spki_sha256: str  # base64, as used for pins
+    san: tuple[str, ...]
+    serial: str
+    key: str  # e.g. "RSA 2048", "EC secp256r1"
+    signature: str  # e.g. "sha256WithRSAEncryption"
+    self_issued: bool
+    is_ca: bool
+
+
+@dataclass(frozen=True)
+class Observation:
+    """What one connection to one endpoint saw."""
+
+    target: Target
+    address: str | None = None
+    banner: str | None = None
+    capabilities: tuple[str, ...] = ()
+    starttls_offered: bool | None = None
+    tls_version: str | None = None
+    cipher: str | None = None
+    chain_der: tuple[bytes, ...] = ()
+    error_id: str | None = None  # conn.refused, conn.timeout, tls.handshake_failed, ...
+    error: str | None = None
+    elapsed: float = 0.0
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """Everything reported for one endpoint."""
+
+    target: Target
+    address: str | None
+    tls_version: str | None
+    cipher: str | None
+    certificate: CertInfo | None
+    chain: tuple[CertInfo, ...]
+    findings: tuple[Finding, ...]
+    tested: bool  # False when the endpoint could not be tested at all
+    elapsed: float = 0.0
+    error: str | None = None
+
+    @property
+    def worst(self) -> Severity | None:
+        return max((f.severity for f in self.findings), default=None)
