@@ -130,14 +130,17 @@ class Observation:
     target: Target
     address: str | None = None
     banner: str | None = None
-    capabilities: tuple[str, ...] = ()
+    capabilities: tuple[str, ...] = ()  # before TLS (STARTTLS schemes)
+    capabilities_after_tls: tuple[str, ...] = ()
     starttls_offered: bool | None = None
+    bytes_after_starttls: bytes = b""  # sent by the server before the handshake: injection
     tls_version: str | None = None
     cipher: str | None = None
     chain_der: tuple[bytes, ...] = ()
     error_id: str | None = None  # conn.refused, conn.timeout, tls.handshake_failed, ...
     error: str | None = None
     elapsed: float = 0.0
+    transcript: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

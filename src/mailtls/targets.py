@@ -111,7 +111,9 @@ def parse_resolve(text: str) -> tuple[tuple[str, int], str]:
     return (normalize_host(host, original), port), address
 
 
-def apply_resolve(targets: Iterable[Target], resolve: Mapping[tuple[str, int], str]) -> list[Target]:
+def apply_resolve(
+    targets: Iterable[Target], resolve: Mapping[tuple[str, int], str]
+) -> list[Target]:
     """Give each target the address that --resolve forces for its host and port."""
     out = []
     for t in targets:

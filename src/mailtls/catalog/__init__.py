@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 
 from ..model import Finding, Severity
-from .entries import ENTRIES, Entry
+from .entries import ENTRIES, TRANSLATED_PARAMS, Entry
 
 __all__ = ["ENTRIES", "LANGUAGES", "Entry", "Text", "describe", "entry", "pick_language", "tr"]
 
@@ -79,7 +79,9 @@ class _Params(dict[str, str]):
 def describe(finding: Finding, lang: str = "en") -> Text:
     """Title, detail and remediation of a finding, filled with its params."""
     e = entry(finding.id)
-    params = _Params(finding.params)
+    params = _Params(
+        {k: tr(v, lang) if k in TRANSLATED_PARAMS else v for k, v in finding.params.items()}
+    )
     return Text(
         title=tr(e.title, lang).format_map(params),
         detail=tr(e.detail, lang).format_map(params) if e.detail else "",

@@ -25,7 +25,7 @@ class Entry:
     cwe: int | None = None
 
 
-C, H, M, L, I = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
+C, H, M, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.INFO
 
 RFC5280 = "https://www.rfc-editor.org/rfc/rfc5280"
 RFC6125 = "https://www.rfc-editor.org/rfc/rfc6125"
@@ -38,24 +38,29 @@ RFC8996 = "https://www.rfc-editor.org/rfc/rfc8996"
 _ENTRIES = (
     # --- certificate verification (the article's three checks, and their relatives) ---
     Entry(
-        "cert.expired", C,
+        "cert.expired",
+        C,
         "Certificate expired",
         "The server certificate {subject} expired on {not_after} ({days} days ago).",
         "Renew the certificate and install it on the server, with its intermediates. "
         "Do not accept the expired certificate in the client: an attacker can present "
         "an old certificate whose key was stolen or retired.",
-        (RFC5280,), 298,
+        (RFC5280,),
+        298,
     ),
     Entry(
-        "cert.not_yet_valid", C,
+        "cert.not_yet_valid",
+        C,
         "Certificate not yet valid",
         "The server certificate {subject} is valid only from {not_before}.",
         "Check the clock of the server and of this machine (NTP). If both are right, "
         "the certificate was issued with a future start date: have it reissued.",
-        (RFC5280,), 295,
+        (RFC5280,),
+        295,
     ),
     Entry(
-        "cert.expires_soon", M,
+        "cert.expires_soon",
+        M,
         "Certificate expires soon",
         "The server certificate {subject} expires on {not_after}, in {days} days.",
         "Renew the certificate now and automate renewal (for example with an ACME "
@@ -63,35 +68,42 @@ _ENTRIES = (
         (RFC5280,),
     ),
     Entry(
-        "cert.hostname_mismatch", C,
+        "cert.hostname_mismatch",
+        C,
         "Certificate does not match the host name",
         "The client asked for {host}, but the certificate {subject} is for: {names}.",
         "Connect to a name the certificate lists, or have a certificate issued whose "
         "subjectAltName contains {host}. Never turn host name checking off: it is "
         "what tells the real server from an impostor with any valid certificate.",
-        (RFC6125,), 297,
+        (RFC6125,),
+        297,
     ),
     Entry(
-        "cert.self_signed", C,
+        "cert.self_signed",
+        C,
         "Self-signed certificate",
         "The server presented a self-signed certificate {subject} "
         "(SHA-256 {sha256}); no trusted authority vouches for it.",
         "Install a certificate from a trusted CA (an ACME CA is free). For an internal "
         "server, trust exactly this server's key or your own CA explicitly "
         "(mailtls scan --ca-file CA.pem, or pin the key), never all certificates.",
-        (RFC5280,), 295,
+        (RFC5280,),
+        295,
     ),
     Entry(
-        "cert.untrusted", C,
+        "cert.untrusted",
+        C,
         "Certificate issued by an untrusted authority",
         "The chain ends at {issuer}, which is not in the trust store ({trust}).",
         "If this is a public server, install a certificate from a publicly trusted CA. "
         "If it is your organisation's CA, distribute its root and trust it explicitly "
         "(--ca-file CA.pem), after checking its fingerprint with the administrator.",
-        (RFC5280,), 295,
+        (RFC5280,),
+        295,
     ),
     Entry(
-        "cert.chain_incomplete", C,
+        "cert.chain_incomplete",
+        C,
         "Certificate chain incomplete",
         "The server sent {subject} without its issuer {issuer}, which is not in the "
         "trust store ({trust}) either.",
@@ -99,73 +111,90 @@ _ENTRIES = (
         "(Postfix: smtpd_tls_chain_files = key, certificate, intermediates; Dovecot: "
         "ssl_cert with the full chain). If {issuer} is a private CA, trust it "
         "explicitly with --ca-file.",
-        (RFC5280,), 295,
+        (RFC5280,),
+        295,
     ),
     Entry(
-        "cert.weak_key", H,
+        "cert.weak_key",
+        H,
         "Weak certificate key",
         "The certificate {subject} has a {key} key; at least {minimum} is required.",
         "Issue a new certificate with an RSA key of 2048 bits or more, or an ECDSA "
         "P-256 key. Current clients already refuse this key.",
-        ("https://csrc.nist.gov/pubs/sp/800/131/a/r2/final",), 326,
+        ("https://csrc.nist.gov/pubs/sp/800/131/a/r2/final",),
+        326,
     ),
     Entry(
-        "cert.weak_signature", H,
+        "cert.weak_signature",
+        H,
         "Weak certificate signature",
         "The certificate {subject} is signed with {signature}, which can be forged.",
         "Have the certificate reissued with a SHA-256 (or stronger) signature.",
-        ("https://shattered.io/",), 328,
+        ("https://shattered.io/",),
+        328,
     ),
     Entry(
-        "cert.not_for_server", C,
+        "cert.not_for_server",
+        C,
         "Certificate not valid for a server",
         "The certificate {subject} allows only these uses: {eku}; serverAuth is missing.",
         "Have the certificate reissued with the extended key usage serverAuth "
         "(TLS Web Server Authentication).",
-        (RFC5280,), 295,
+        (RFC5280,),
+        295,
     ),
     Entry(
-        "cert.invalid", C,
+        "cert.invalid",
+        C,
         "Certificate fails verification",
         "The chain of {subject} fails path validation: {reason}.",
         "Fix the certificate or chain named above and check again; do not accept the "
         "certificate in the client.",
-        (RFC5280,), 295,
+        (RFC5280,),
+        295,
     ),
     Entry(
-        "cert.none", C,
+        "cert.none",
+        C,
         "No certificate",
         "The server completed the handshake without any certificate (anonymous key "
         "exchange), so its identity cannot be checked at all.",
         "Configure a certificate on the server and disable anonymous cipher suites.",
-        (RFC5280,), 295,
+        (RFC5280,),
+        295,
     ),
     Entry(
-        "cert.verified", I,
+        "cert.verified",
+        INFO,
         "Certificate verified",
         "{subject}, issued by {issuer}, valid until {not_after}, matches {host}.",
         "Nothing to do.",
     ),
     # --- STARTTLS and TLS ---
     Entry(
-        "starttls.not_offered", H,
+        "starttls.not_offered",
+        H,
         "STARTTLS not offered",
         "The server's {protocol} capabilities do not include STARTTLS: {capabilities}.",
         "Enable TLS on the server (Postfix: smtpd_tls_security_level = may, or encrypt "
         "on submission; Dovecot: ssl = required). Until then passwords and mail cross "
         "the network in clear text.",
-        (RFC3207, RFC8314), 319,
+        (RFC3207, RFC8314),
+        319,
     ),
     Entry(
-        "starttls.refused", H,
+        "starttls.refused",
+        H,
         "STARTTLS refused",
         "The server advertised STARTTLS but answered the command with: {reply}",
         "Check the server's TLS configuration and its log: the certificate or key "
         "files may be missing or unreadable.",
-        (RFC3207,), 319,
+        (RFC3207,),
+        319,
     ),
     Entry(
-        "tls.handshake_failed", H,
+        "tls.handshake_failed",
+        H,
         "TLS handshake failed",
         "The TLS handshake did not complete: {reason}.",
         "Check the server's TLS settings and log. mailtls accepts any certificate and "
@@ -173,30 +202,35 @@ _ENTRIES = (
         (RFC8314,),
     ),
     Entry(
-        "protocol.no_tls1_2_or_later", H,
+        "protocol.no_tls1_2_or_later",
+        H,
         "Neither TLS 1.2 nor TLS 1.3",
         "The best protocol the server agreed to is {version}.",
         "Enable TLS 1.2 and TLS 1.3 on the server and disable SSLv2, SSLv3, TLS 1.0 "
         "and TLS 1.1 (Postfix: smtpd_tls_protocols = >=TLSv1.2).",
-        (RFC8996,), 327,
+        (RFC8996,),
+        327,
     ),
     # --- connection ---
     Entry(
-        "conn.refused", H,
+        "conn.refused",
+        H,
         "Connection refused",
         "Nothing accepted the connection to {address} port {port}: {reason}.",
         "Check that the service runs and listens on this address and port, and that "
         "no firewall blocks it.",
     ),
     Entry(
-        "conn.timeout", H,
+        "conn.timeout",
+        H,
         "Timed out",
         "No answer within {seconds} s while {phase}.",
         "Check that the server is reachable and not overloaded; raise --timeout for "
         "slow links. A greeting that never comes is often a tarpit or a firewall.",
     ),
     Entry(
-        "conn.rate_limited", H,
+        "conn.rate_limited",
+        H,
         "Server refused service (rate limit)",
         "The server answered {reply} instead of a greeting, so nothing could be tested.",
         "Scan again later or with fewer parallel connections (--per-address 1). This "
@@ -204,35 +238,40 @@ _ENTRIES = (
         (RFC5321,),
     ),
     Entry(
-        "conn.resolve_failed", H,
+        "conn.resolve_failed",
+        H,
         "Host name does not resolve",
         "{host} could not be resolved: {reason}.",
         "Check the spelling and the DNS records of the host, or force an address "
         "with --resolve HOST:PORT:ADDRESS.",
     ),
     Entry(
-        "conn.protocol_error", H,
+        "conn.protocol_error",
+        H,
         "Server does not speak the expected protocol",
         "The server broke the {protocol} dialogue: {reason}.",
         "Check that the port belongs to the service named by the scheme (for example "
         "smtps:// for implicit TLS on 465, smtp:// for STARTTLS on 25 and 587).",
     ),
     Entry(
-        "conn.closed", H,
+        "conn.closed",
+        H,
         "Server closed the connection",
         "The server closed the connection while {phase}.",
         "Check the server's log for the reason (limits, access rules, crashes).",
     ),
     # --- MX discovery ---
     Entry(
-        "mx.null", I,
+        "mx.null",
+        INFO,
         "Domain accepts no mail (null MX)",
         "{domain} publishes a null MX record: it accepts no mail, so there is nothing to scan.",
         "Nothing to do if the domain sends no mail; otherwise publish real MX records.",
         (RFC7505,),
     ),
     Entry(
-        "mx.implicit", I,
+        "mx.implicit",
+        INFO,
         "No MX record; the domain itself receives mail",
         "{domain} has no MX record, so senders deliver to the domain's own address.",
         "Publish an MX record to make the mail route explicit.",
@@ -249,6 +288,7 @@ UI_STRINGS: tuple[str, ...] = (
     "TLS",
     "Certificate",
     "Verdict",
+    "Severity",
     "Expires",
     "Fix",
     "OK",
@@ -260,4 +300,13 @@ UI_STRINGS: tuple[str, ...] = (
     "low",
     "info",
     "Scanning",
+    # probe phases, used in conn.timeout and conn.closed details
+    "resolving the host name",
+    "connecting",
+    "waiting for the greeting",
+    "in the TLS handshake",
+    "in the dialogue after the TLS handshake",
 )
+
+#: finding params whose values are catalogue sentences themselves
+TRANSLATED_PARAMS = frozenset({"phase"})

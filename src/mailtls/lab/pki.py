@@ -95,8 +95,12 @@ class CA:
         return self.issued.cert
 
     @classmethod
-    def root(cls, name: str = "mailtls lab root CA", now: dt.datetime | None = None,
-             key: PrivateKey | None = None) -> CA:
+    def root(
+        cls,
+        name: str = "mailtls lab root CA",
+        now: dt.datetime | None = None,
+        key: PrivateKey | None = None,
+    ) -> CA:
         now = now or dt.datetime.now(dt.UTC)
         key = key or new_key()
         subject = _name(name)
@@ -112,8 +116,13 @@ class CA:
     def intermediate(self, name: str = "mailtls lab intermediate CA") -> CA:
         key = new_key("rsa", 2048)  # RSA, so that a SHA-1 leaf can be made (see _resign_sha1)
         cert = (
-            _base(_name(name), self.cert.subject, key.public_key(),
-                  self.now - 30 * DAY, self.now + 1825 * DAY)
+            _base(
+                _name(name),
+                self.cert.subject,
+                key.public_key(),
+                self.now - 30 * DAY,
+                self.now + 1825 * DAY,
+            )
             .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
             .add_extension(_ca_usage(), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
@@ -145,8 +154,13 @@ class CA:
         key = key or new_key()
         cn = names[0] if names else "no name"
         builder = (
-            _base(_name(cn, "mailtls lab server"), self.cert.subject, key.public_key(),
-                  not_before or self.now - DAY, not_after or self.now + 90 * DAY)
+            _base(
+                _name(cn, "mailtls lab server"),
+                self.cert.subject,
+                key.public_key(),
+                not_before or self.now - DAY,
+                not_after or self.now + 90 * DAY,
+            )
             .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
             .add_extension(_aki(self.issued.key), False)
         )
@@ -157,8 +171,12 @@ class CA:
         if aia_url:
             builder = builder.add_extension(
                 x509.AuthorityInformationAccess(
-                    [x509.AccessDescription(x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
-                                            x509.UniformResourceIdentifier(aia_url))]
+                    [
+                        x509.AccessDescription(
+                            x509.oid.AuthorityInformationAccessOID.CA_ISSUERS,
+                            x509.UniformResourceIdentifier(aia_url),
+                        )
+                    ]
                 ),
                 critical=False,
             )
@@ -202,8 +220,9 @@ def _resign_sha1(cert: x509.Certificate, issuer_key: PrivateKey) -> x509.Certifi
     return x509.load_der_x509_certificate(der)
 
 
-def _base(subject: x509.Name, issuer: x509.Name, public_key: object, nb: dt.datetime,
-          na: dt.datetime) -> x509.CertificateBuilder:
+def _base(
+    subject: x509.Name, issuer: x509.Name, public_key: object, nb: dt.datetime, na: dt.datetime
+) -> x509.CertificateBuilder:
     if isinstance(public_key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         public_key = public_key.public_key()
     return (
@@ -225,8 +244,9 @@ def _aki(issuer_key: PrivateKey) -> x509.AuthorityKeyIdentifier:
     return x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key())
 
 
-def self_signed(names: Sequence[str] = (LAB_HOST, "127.0.0.1"),
-                now: dt.datetime | None = None) -> Issued:
+def self_signed(
+    names: Sequence[str] = (LAB_HOST, "127.0.0.1"), now: dt.datetime | None = None
+) -> Issued:
     now = now or dt.datetime.now(dt.UTC)
     key = new_key()
     subject = _name(names[0], "mailtls lab self-signed")
@@ -271,27 +291,55 @@ def build_lab_pki(now: dt.datetime | None = None, host: str = LAB_HOST) -> LabPK
     rogue = CA.root("Unknown Root CA", now=now).intermediate("Unknown Intermediate CA")
     s = [
         Situation("good", inter.leaf(names), "cert.verified", "valid chain from the lab CA"),
-        Situation("expired", inter.leaf(names, not_before=now - 400 * DAY,
-                                        not_after=now - 10 * DAY), "cert.expired",
-                  "expired 10 days ago"),
-        Situation("not-yet-valid", inter.leaf(names, not_before=now + 10 * DAY,
-                                              not_after=now + 400 * DAY), "cert.not_yet_valid",
-                  "valid only from 10 days from now"),
-        Situation("expires-soon", inter.leaf(names, not_after=now + 10 * DAY),
-                  "cert.expires_soon", "expires in 10 days"),
-        Situation("wrong-host", inter.leaf(("mail.other.test",)), "cert.hostname_mismatch",
-                  "issued for mail.other.test"),
-        Situation("self-signed", self_signed(names, now), "cert.self_signed",
-                  "self-signed leaf"),
-        Situation("untrusted", rogue.leaf(names), "cert.untrusted",
-                  "chain from an unknown root"),
-        Situation("chain-incomplete", inter.leaf(names, send_chain=False),
-                  "cert.chain_incomplete", "intermediate not sent"),
-        Situation("weak-key", inter.leaf(names, key=new_key("rsa", 1024)), "cert.weak_key",
-                  "RSA 1024-bit key"),
-        Situation("weak-signature", inter.leaf(names, hash_alg=hashes.SHA1()),
-                  "cert.weak_signature", "SHA-1 signature"),
-        Situation("not-for-server", inter.leaf(names, eku=(ExtendedKeyUsageOID.CLIENT_AUTH,)),
-                  "cert.not_for_server", "EKU clientAuth only"),
+        Situation(
+            "expired",
+            inter.leaf(names, not_before=now - 400 * DAY, not_after=now - 10 * DAY),
+            "cert.expired",
+            "expired 10 days ago",
+        ),
+        Situation(
+            "not-yet-valid",
+            inter.leaf(names, not_before=now + 10 * DAY, not_after=now + 400 * DAY),
+            "cert.not_yet_valid",
+            "valid only from 10 days from now",
+        ),
+        Situation(
+            "expires-soon",
+            inter.leaf(names, not_after=now + 10 * DAY),
+            "cert.expires_soon",
+            "expires in 10 days",
+        ),
+        Situation(
+            "wrong-host",
+            inter.leaf(("mail.other.test",)),
+            "cert.hostname_mismatch",
+            "issued for mail.other.test",
+        ),
+        Situation("self-signed", self_signed(names, now), "cert.self_signed", "self-signed leaf"),
+        Situation("untrusted", rogue.leaf(names), "cert.untrusted", "chain from an unknown root"),
+        Situation(
+            "chain-incomplete",
+            inter.leaf(names, send_chain=False),
+            "cert.chain_incomplete",
+            "intermediate not sent",
+        ),
+        Situation(
+            "weak-key",
+            inter.leaf(names, key=new_key("rsa", 1024)),
+            "cert.weak_key",
+            "RSA 1024-bit key",
+        ),
+        Situation(
+            "weak-signature",
+            inter.leaf(names, hash_alg=hashes.SHA1()),
+            "cert.weak_signature",
+            "SHA-1 signature",
+        ),
+        Situation(
+            "not-for-server",
+            inter.leaf(names, eku=(ExtendedKeyUsageOID.CLIENT_AUTH,)),
+            "cert.not_for_server",
+            "EKU clientAuth only",
+        ),
     ]
     return LabPKI(root, {x.name: x for x in s})

@@ -1,0 +1,124 @@
+"""Rules over observations: each rule is one small function returning findings.
+
+Checks never open sockets; they read an Observation and a CheckContext (trust
+store, injected time, thresholds) and return findings from the catalogue.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from cryptography import x509
+
+from ..catalog import new_finding
+from ..model import Finding, Observation, ScanResult
+from ..verify import TrustStore, cert_info, diagnose
+
+#: error ids after which the endpoint counts as "could not be tested"
+UNTESTED = frozenset(
+    {
+        "conn.refused",
+        "conn.timeout",
+        "conn.rate_limited",
+        "conn.resolve_failed",
+        "conn.protocol_error",
+        "conn.closed",
+        "tls.handshake_failed",
+        "starttls.refused",
+    }
+)
+LEGACY_VERSIONS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    store: TrustStore
+    now: dt.datetime
+    warn_days: int = 30
+    timeout: float = 30.0
+
+
+def connection_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
+    if obs.error_id is None:
+        return []
+    reason = obs.error or ""
+    t = obs.target
+    params = {
+        "conn.refused": {"address": obs.address or t.host, "port": str(t.port), "reason": reason},
+        "conn.timeout": {"seconds": f"{ctx.timeout:g}", "phase": reason},
+        "conn.rate_limited": {"reply": reason},
+        "conn.resolve_failed": {"host": t.host, "reason": reason},
+        "conn.protocol_error": {"protocol": t.spec.protocol.upper(), "reason": reason},
+        "conn.closed": {"phase": reason},
+        "starttls.refused": {"reply": reason},
+    }.get(obs.error_id, {"reason": reason})
+    return [new_finding(obs.error_id, primary=True, **params)]
+
+
+def starttls_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
+    if obs.starttls_offered is False and obs.error_id is None:
+        caps = ", ".join(obs.capabilities) or "(none)"
+        return [
+            new_finding(
+                "starttls.not_offered",
+                primary=True,
+                protocol=obs.target.spec.protocol.upper(),
+                capabilities=caps,
+            )
+        ]
+    return []
+
+
+def protocol_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
+    if obs.tls_version in LEGACY_VERSIONS:
+        return [new_finding("protocol.no_tls1_2_or_later", version=obs.tls_version or "?")]
+    return []
+
+
+def certificate_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
+    if obs.tls_version is None:
+        return []
+    chain = _load_chain(obs.chain_der)
+    return list(diagnose(chain, obs.target.host, ctx.store, ctx.now, ctx.warn_days).findings)
+
+
+def _load_chain(chain_der: tuple[bytes, ...]) -> list[x509.Certificate]:
+    chain = []
+    for der in chain_der:
+        try:
+            chain.append(x509.load_der_x509_certificate(der))
+        except ValueError:
+            continue  # an unparsable certificate cannot be part of a valid path
+    return chain
+
+
+RULES = (connection_findings, starttls_findings, certificate_findings, protocol_findings)
+
+
+def evaluate(obs: Observation, ctx: CheckContext) -> ScanResult:
+    """Every rule over one observation, collected into the endpoint's result."""
+    findings: list[Finding] = []
+    for rule in RULES:
+        findings += rule(obs, ctx)
+    if sum(f.primary for f in findings) > 1:  # a connection error outranks what follows
+        first = next(i for i, f in enumerate(findings) if f.primary)
+        findings = [
+            f if i == first or not f.primary else Finding(f.id, f.severity, f.params)
+            for i, f in enumerate(findings)
+        ]
+    chain = _load_chain(obs.chain_der)
+    infos = tuple(cert_info(c) for c in chain)
+    tested = obs.tls_version is not None or obs.starttls_offered is False
+    return ScanResult(
+        target=obs.target,
+        address=obs.address,
+        tls_version=obs.tls_version,
+        cipher=obs.cipher,
+        certificate=infos[0] if infos else None,
+        chain=infos,
+        findings=tuple(findings),
+        tested=tested and obs.error_id not in UNTESTED,
+        elapsed=obs.elapsed,
+        error=obs.error,
+    )

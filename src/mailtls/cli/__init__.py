@@ -1,0 +1,1 @@
+"""Command line: argument parsing and terminal output only. Nothing imports cli."""

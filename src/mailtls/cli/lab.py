@@ -1,0 +1,124 @@
+"""``mailtls lab``: local endpoints with a throwaway CA, one per certificate situation."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from ..catalog import pick_language
+from ..export.json import render_scan
+from ..lab.run import LabThread, serve_forever
+from ..lab.servers import Endpoint, Lab
+from ..model import ScanResult
+from ..scan import ScanOptions, scan
+from ..targets import parse_target
+from ..verify import TrustStore
+from .render import render_details, render_summary, render_table
+
+
+def _endpoint_table(lab: Lab, console: Console) -> None:
+    table = Table(title="mailtls lab", header_style="bold")
+    for col in ("URL", "situation", "expected finding"):
+        table.add_column(col)
+    for e in lab.endpoints:
+        table.add_row(e.url, e.description, e.expect)
+    console.print(table)
+    console.print(f"CA: {lab.ca_file}    targets: {lab.directory / 'targets.txt'}")
+    console.print(
+        f"Scan it: mailtls scan --ca-file {lab.ca_file} --targets {lab.directory / 'targets.txt'}"
+    )
+
+
+def primary_id(result: ScanResult) -> str:
+    primary = next((f for f in result.findings if f.primary), None)
+    if primary is not None:
+        return primary.id
+    return result.findings[0].id if result.findings else "-"
+
+
+def _check(endpoints: list[Endpoint], results: list[ScanResult], console: Console) -> int:
+    wrong = [(e, r) for e, r in zip(endpoints, results, strict=True) if primary_id(r) != e.expect]
+    for e, r in wrong:
+        console.print(f"[red]MISMATCH[/red] {e.url}: expected {e.expect}, got {primary_id(r)}")
+    style = "green" if not wrong else "red"
+    console.print(
+        f"[{style}]{len(endpoints) - len(wrong)}/{len(endpoints)} diagnoses match "
+        f"what the lab set up[/{style}]"
+    )
+    return 1 if wrong else 0
+
+
+def _scan_lab(directory: Path, as_json: bool, lang: str) -> int:
+    with LabThread(directory) as lab:
+        targets = [parse_target(e.url) for e in lab.endpoints]
+        store = TrustStore.build("mozilla", [lab.ca_file])
+        results = asyncio.run(scan(targets, ScanOptions(store=store, timeout=10.0)))
+    if as_json:
+        click.echo(render_scan(results, lang))
+        return 0
+    console = Console()
+    console.print(f"Lab CA: {lab.ca_file} (trusted with --ca-file, as for a private CA)\n")
+    render_table(results, console, lang)
+    render_details(results, console, lang)
+    render_summary(results, console, lang)
+    return _check(lab.endpoints, results, console)
+
+
+@click.command("lab")
+@click.option(
+    "--dir",
+    "directory",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the CA, certificates and targets.txt (default: a temp dir).",
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on."
+)
+@click.option(
+    "--port",
+    "base_port",
+    type=click.IntRange(0, 65000),
+    default=0,
+    help="First port (consecutive ports follow); 0 picks free ports.",
+)
+@click.option(
+    "--scan",
+    "run_scan",
+    is_flag=True,
+    help="Start the lab, scan every endpoint with its CA trusted, print, stop.",
+)
+@click.option("--json", "as_json", is_flag=True, help="With --scan: JSON output.")
+@click.option("--lang", metavar="LANG", help="Language: en or zh_CN (default: from LANG).")
+def lab_command(
+    directory: Path | None,
+    host: str,
+    base_port: int,
+    run_scan: bool,
+    as_json: bool,
+    lang: str | None,
+) -> None:
+    """Run local SMTP, IMAP and POP3 endpoints, one per certificate problem.
+
+    Everything listens on loopback; nothing needs root. With --scan, the lab is
+    scanned at once and each diagnosis is compared with what the lab set up.
+    """
+    if not host.startswith("127."):
+        raise click.UsageError("--host must be a loopback address (127.0.0.0/8)")
+    language = pick_language(lang)
+    with tempfile.TemporaryDirectory(prefix="mailtls-lab-") as tmp:
+        where = directory or Path(tmp)
+        if run_scan:
+            sys.exit(_scan_lab(where, as_json, language))
+        console = Console()
+
+        def ready(lab: Lab) -> None:
+            _endpoint_table(lab, console)
+            console.print("Press Ctrl-C to stop.")
+
+        serve_forever(where, host, base_port, ready=ready)
