@@ -63,13 +63,13 @@ def collect_targets(
 
 
 async def _mx(
-    domains: Sequence[str], nameservers: Sequence[str], timeout: float
+    domains: Sequence[str], nameservers: Sequence[str], timeout: float, port: int
 ) -> tuple[list[Target], list[Finding], list[str]]:
     resolver = make_resolver(nameservers, timeout=min(timeout, 10.0))
     targets: list[Target] = []
     notes: list[Finding] = []
     errors: list[str] = []
-    for answer in await asyncio.gather(*(mx_targets(d, resolver) for d in domains)):
+    for answer in await asyncio.gather(*(mx_targets(d, resolver, port=port) for d in domains)):
         targets += answer.targets
         notes += answer.notes
         errors += answer.errors
@@ -169,6 +169,13 @@ def _run(targets: list[Target], options: ScanOptions, show_progress: bool) -> li
     "--at", "at_time", metavar="TIME", help="Verify as of this ISO 8601 time instead of now."
 )
 @click.option(
+    "--mx-port",
+    type=click.IntRange(1, 65535),
+    default=25,
+    show_default=True,
+    help="Port to scan on each MX host.",
+)
+@click.option(
     "--nameserver",
     multiple=True,
     metavar="ADDR[:PORT]",
@@ -194,6 +201,7 @@ def scan_command(
     ehlo: str,
     warn_days: int,
     at_time: str | None,
+    mx_port: int,
     nameserver: tuple[str, ...],
     progress: bool | None,
 ) -> None:
@@ -211,7 +219,10 @@ def scan_command(
         raise click.UsageError(str(exc)) from None
     notes: list[Finding] = []
     if mx_domains:
-        more, notes, mx_errors = asyncio.run(_mx(mx_domains, nameserver, timeout))
+        try:
+            more, notes, mx_errors = asyncio.run(_mx(mx_domains, nameserver, timeout, mx_port))
+        except TargetError as exc:
+            raise click.UsageError(str(exc)) from None
         targets += more
         errors += mx_errors
     if not targets and not errors and not notes:

@@ -7,6 +7,7 @@ is a null MX, the domain accepts no mail.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -29,21 +30,35 @@ class MXAnswer:
     errors: tuple[str, ...]
 
 
+def parse_nameserver(text: str) -> tuple[str, int]:
+    """``ADDR``, ``ADDR:PORT`` or ``[ADDR6]:PORT``; TargetError otherwise."""
+    host, port = text, "53"
+    if text.startswith("["):
+        host, _, rest = text[1:].partition("]")
+        port = rest.lstrip(":") or "53"
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    try:
+        address = str(ipaddress.ip_address(host))
+    except ValueError:
+        message = f"--nameserver {text!r}: expected ADDR[:PORT] with an IP address"
+        raise TargetError(message) from None
+    if not port.isdigit() or not 0 < int(port) < 65536:
+        raise TargetError(f"--nameserver {text!r}: port {port!r} is not a number from 1 to 65535")
+    return address, int(port)
+
+
 def make_resolver(
     nameservers: Sequence[str] = (), timeout: float = 5.0
 ) -> dns.asyncresolver.Resolver:
-    """The system resolver, or the given ``ADDR[:PORT]`` name servers."""
+    """The system resolver, or the given ``ADDR[:PORT]`` name servers (one port for all)."""
     if not nameservers:
         resolver = dns.asyncresolver.Resolver()
     else:
+        parsed = [parse_nameserver(ns) for ns in nameservers]
         resolver = dns.asyncresolver.Resolver(configure=False)
-        addrs, port = [], 53
-        for ns in nameservers:
-            host, _, p = ns.rpartition(":") if ns.count(":") == 1 else (ns, "", "")
-            addrs.append(host or ns)
-            port = int(p) if p.isdigit() else port
-        resolver.nameservers = addrs
-        resolver.port = port
+        resolver.nameservers = [a for a, _ in parsed]
+        resolver.port = parsed[0][1]
     resolver.lifetime = timeout
     return resolver
 

@@ -1,0 +1,5 @@
+"""``python -m mailtls``."""
+
+from .cli.main import main
+
+main()

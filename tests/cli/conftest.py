@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from mailtls.lab.run import LabThread
+from mailtls.lab.servers import Lab
+
+
+@pytest.fixture(scope="session")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with LabThread(tmp_path_factory.mktemp("lab")) as running:
+        yield running
