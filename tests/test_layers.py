@@ -47,7 +47,7 @@ def test_only_net_and_cli_touch_the_network(layer: str) -> None:
 
 def test_nothing_imports_cli() -> None:
     for path in SRC.rglob("*.py"):
-        if "cli" in path.relative_to(SRC).parts:
+        if "cli" in path.relative_to(SRC).parts or path.name == "__main__.py":
             continue
         assert not any(m.startswith("mailtls.cli") for m in imports(path)), path
 
