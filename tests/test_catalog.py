@@ -5,8 +5,7 @@ import string
 
 import pytest
 
-from mailtls.catalog import ENTRIES, describe, new_finding, pick_language, tr
-from mailtls.catalog.entries import UI_STRINGS
+from mailtls.catalog import ENTRIES, PARTS, describe, new_finding, pick_language, tr
 
 ID = re.compile(r"^[a-z0-9_]+(\.[a-z0-9_]+)+$")
 
@@ -48,8 +47,9 @@ def test_phase_params_are_translated() -> None:
 
 
 def test_ui_strings_translated() -> None:
-    for s in UI_STRINGS:
-        assert tr(s, "zh_CN") != s or s == "TLS"
+    for part in PARTS:
+        for s in part.ui_strings:
+            assert tr(s, "zh_CN") != s or s == "TLS", f"{part.domain}: untranslated {s!r}"
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Keep the gettext catalogues in step with the finding catalogue.
 
-    python tools/i18n.py          update locale/mailtls.pot and zh_CN .po, compile .mo
+    python tools/i18n.py          update every part's zh_CN .po (new strings empty), compile .mo
     python tools/i18n.py --check  exit 1 if a string lacks a translation or a .mo is stale
 
 Needs babel (a dev dependency); the installed package reads the .mo with gettext.
@@ -19,30 +19,29 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "src"))
 
-from mailtls.catalog import LOCALE_DIR  # noqa: E402
-from mailtls.catalog.entries import ENTRIES, UI_STRINGS  # noqa: E402
+from mailtls.catalog import LOCALE_DIR, PARTS, Part  # noqa: E402
 
 LANGS = ("zh_CN",)
 
 
-def msgids() -> list[str]:
+def msgids(part: Part) -> list[str]:
     ids: list[str] = []
-    for e in ENTRIES.values():
+    for e in part.entries:
         ids += [s for s in (e.title, e.detail, e.remediation) if s]
-    ids += UI_STRINGS
+    ids += part.ui_strings
     return list(dict.fromkeys(ids))
 
 
-def po_path(lang: str) -> Path:
-    return LOCALE_DIR / lang / "LC_MESSAGES" / "mailtls.po"
+def po_path(lang: str, part: Part) -> Path:
+    return LOCALE_DIR / lang / "LC_MESSAGES" / f"{part.domain}.po"
 
 
-def load(lang: str) -> Catalog:
-    path = po_path(lang)
+def load(lang: str, part: Part) -> Catalog:
+    path = po_path(lang, part)
     if path.exists():
         with path.open("rb") as f:
             return read_po(f, locale=lang)
-    return Catalog(locale=lang, project="mailtls", domain="mailtls")
+    return Catalog(locale=lang, project="mailtls", domain=part.domain)
 
 
 def mo_bytes(catalog: Catalog) -> bytes:
@@ -52,35 +51,45 @@ def mo_bytes(catalog: Catalog) -> bytes:
 
 
 def update() -> None:
-    wanted = msgids()
-    for lang in LANGS:
-        old = load(lang)
-        new = Catalog(locale=lang, project="mailtls", domain="mailtls")
-        for mid in wanted:
-            msg = old.get(mid)
-            new.add(mid, msg.string if msg is not None else "")
-        path = po_path(lang)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with path.open("wb") as f:
-            write_po(f, new, width=100, omit_header=False)
-        path.with_suffix(".mo").write_bytes(mo_bytes(new))
+    for part in PARTS:
+        for lang in LANGS:
+            update_one(lang, part)
+
+
+def update_one(lang: str, part: Part) -> None:
+    old = load(lang, part)
+    new = Catalog(locale=lang, project="mailtls", domain=part.domain)
+    for mid in msgids(part):
+        msg = old.get(mid)
+        new.add(mid, msg.string if msg is not None else "")
+    path = po_path(lang, part)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as f:
+        write_po(f, new, width=100, omit_header=False)
+    path.with_suffix(".mo").write_bytes(mo_bytes(new))
 
 
 def check() -> int:
     problems = []
-    wanted = msgids()
-    for lang in LANGS:
-        cat = load(lang)
-        for mid in wanted:
-            msg = cat.get(mid)
-            if msg is None or not msg.string:
-                problems.append(f"{lang}: no translation for {mid[:70]!r}")
-        mo = po_path(lang).with_suffix(".mo")
-        if not mo.exists() or mo.read_bytes() != mo_bytes(cat):
-            problems.append(f"{lang}: {mo} is stale; run python tools/i18n.py")
+    for part in PARTS:
+        for lang in LANGS:
+            problems += check_one(lang, part)
     for p in problems:
         print(p)
     return 1 if problems else 0
+
+
+def check_one(lang: str, part: Part) -> list[str]:
+    problems = []
+    cat = load(lang, part)
+    for mid in msgids(part):
+        msg = cat.get(mid)
+        if msg is None or not msg.string:
+            problems.append(f"{lang}/{part.domain}: no translation for {mid[:70]!r}")
+    mo = po_path(lang, part).with_suffix(".mo")
+    if not mo.exists() or mo.read_bytes() != mo_bytes(cat):
+        problems.append(f"{lang}: {mo} is stale; run python tools/i18n.py")
+    return problems
 
 
 if __name__ == "__main__":

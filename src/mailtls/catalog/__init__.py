@@ -13,14 +13,42 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 from ..model import Finding, Severity
-from .entries import ENTRIES, TRANSLATED_PARAMS, Entry
+from .entry import Entry, Part
+from .parts import PARTS
 
-__all__ = ["ENTRIES", "LANGUAGES", "Entry", "Text", "describe", "entry", "pick_language", "tr"]
+__all__ = [
+    "ENTRIES",
+    "LANGUAGES",
+    "PARTS",
+    "Entry",
+    "Part",
+    "Text",
+    "describe",
+    "entry",
+    "new_finding",
+    "pick_language",
+    "tr",
+]
 
 LOCALE_DIR = Path(__file__).parent / "locale"
 LANGUAGES = ("en", "zh_CN")
+
+
+def _merge(parts: tuple[Part, ...]) -> Mapping[str, Entry]:
+    merged: dict[str, Entry] = {}
+    for part in parts:
+        for e in part.entries:
+            if e.id in merged:
+                raise RuntimeError(f"finding id {e.id!r} is defined twice in the catalogue")
+            merged[e.id] = e
+    return MappingProxyType(merged)
+
+
+ENTRIES = _merge(PARTS)
+TRANSLATED_PARAMS = frozenset().union(*(p.translated_params for p in PARTS))
 
 
 @dataclass(frozen=True)
@@ -54,9 +82,14 @@ def _normalize(code: str) -> str:
 
 @cache
 def _translations(lang: str) -> gettext.NullTranslations:
+    chain = gettext.NullTranslations()
     if lang == "en":
-        return gettext.NullTranslations()
-    return gettext.translation("mailtls", LOCALE_DIR, languages=[lang], fallback=True)
+        return chain
+    for part in reversed(PARTS):
+        t = gettext.translation(part.domain, LOCALE_DIR, languages=[lang], fallback=True)
+        t.add_fallback(chain)
+        chain = t
+    return chain
 
 
 def tr(message: str, lang: str = "en") -> str:

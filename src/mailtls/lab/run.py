@@ -33,9 +33,14 @@ def quiet_exception_handler(loop: asyncio.AbstractEventLoop, context: dict[str, 
     loop.default_exception_handler(context)
 
 
-def serve_forever(directory: Path, host: str = "127.0.0.1", base_port: int = 0, *,
-                  ready: Callable[[Lab], None] | None = None,
-                  now: dt.datetime | None = None) -> None:
+def serve_forever(
+    directory: Path,
+    host: str = "127.0.0.1",
+    base_port: int = 0,
+    *,
+    ready: Callable[[Lab], None] | None = None,
+    now: dt.datetime | None = None,
+) -> None:
     """Run the lab until SIGINT or SIGTERM; ``ready(lab)`` is called once it listens."""
     asyncio.run(_serve(Lab(directory, host=host, base_port=base_port, now=now), ready))
 
@@ -61,8 +66,15 @@ async def _serve(lab: Lab, ready: Callable[[Lab], None] | None) -> None:
 class LabThread:
     """A :class:`Lab` on its own event loop in a daemon thread; a context manager."""
 
-    def __init__(self, directory: Path, host: str = "127.0.0.1", base_port: int = 0, *,
-                 now: dt.datetime | None = None, timeout: float = 30.0) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        host: str = "127.0.0.1",
+        base_port: int = 0,
+        *,
+        now: dt.datetime | None = None,
+        timeout: float = 30.0,
+    ) -> None:
         self.lab = Lab(directory, host=host, base_port=base_port, now=now)
         self.timeout = timeout
         self._ready = threading.Event()
@@ -92,8 +104,12 @@ class LabThread:
     def __enter__(self) -> Lab:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self.stop()
 
     def _run(self) -> None:

@@ -82,8 +82,7 @@ class _Spec:
 
 def _specs(pki: LabPKI) -> list[_Spec]:
     smtp = [
-        _Spec(name, "smtp", name, starttls_last=i % 2 == 1)
-        for i, name in enumerate(pki.situations)
+        _Spec(name, "smtp", name, starttls_last=i % 2 == 1) for i, name in enumerate(pki.situations)
     ]
     return [
         *smtp,
@@ -108,10 +107,11 @@ def server_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
 class _Stream:
     """One client connection: capped line reads with an idle timeout, writes, STARTTLS."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                 ctx: ssl.SSLContext | None) -> None:
+    def __init__(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, ctx: ssl.SSLContext | None
+    ) -> None:
         self.reader, self.writer, self.ctx = reader, writer, ctx
-        self.tls = writer.get_extra_info("ssl_object") is not None
+        self.tls = False
 
     @property
     def can_starttls(self) -> bool:
@@ -142,9 +142,13 @@ class _Stream:
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=MAX_LINE)
         protocol = asyncio.StreamReaderProtocol(reader)
-        transport = await loop.start_tls(self.writer.transport, protocol, self.ctx,
-                                         server_side=True,
-                                         ssl_handshake_timeout=HANDSHAKE_TIMEOUT)
+        transport = await loop.start_tls(
+            self.writer.transport,
+            protocol,
+            self.ctx,
+            server_side=True,
+            ssl_handshake_timeout=HANDSHAKE_TIMEOUT,
+        )
         if transport is None:
             raise ConnectionResetError("the client left during the handshake")
         protocol.connection_made(transport)
@@ -173,9 +177,16 @@ class _Smtp(_Session):
         self.sender: str | None = None
         self.rcpts = 0
         self.commands: dict[str, Callable[[str], Awaitable[bool]]] = {
-            "EHLO": self.ehlo, "HELO": self.helo, "STARTTLS": self.starttls,
-            "AUTH": self.auth, "MAIL": self.mail, "RCPT": self.rcpt, "DATA": self.data,
-            "NOOP": self.ok, "RSET": self.rset, "QUIT": self.quit,
+            "EHLO": self.ehlo,
+            "HELO": self.helo,
+            "STARTTLS": self.starttls,
+            "AUTH": self.auth,
+            "MAIL": self.mail,
+            "RCPT": self.rcpt,
+            "DATA": self.data,
+            "NOOP": self.ok,
+            "RSET": self.rset,
+            "QUIT": self.quit,
         }
 
     async def run(self) -> None:
@@ -218,8 +229,11 @@ class _Smtp(_Session):
         if arg:
             await self.s.send("501 5.5.4 Syntax: STARTTLS")
         elif not self.s.can_starttls:
-            await self.s.send("502 5.5.1 Error: command not implemented"
-                              if not self.s.tls else "554 5.5.1 Error: TLS already active")
+            await self.s.send(
+                "502 5.5.1 Error: command not implemented"
+                if not self.s.tls
+                else "554 5.5.1 Error: TLS already active"
+            )
         else:
             await self.s.start_tls("220 2.0.0 Ready to start TLS")
             self.client, self.sender, self.rcpts = None, None, 0  # RFC 3207: forget all
@@ -312,8 +326,9 @@ class _Imap(_Session):
 
     async def command(self, tag: str, command: str) -> bool:
         if command == "CAPABILITY":
-            await self.s.send(f"* CAPABILITY {self.capabilities()}",
-                              f"{tag} OK CAPABILITY completed")
+            await self.s.send(
+                f"* CAPABILITY {self.capabilities()}", f"{tag} OK CAPABILITY completed"
+            )
         elif command == "NOOP":
             await self.s.send(f"{tag} OK NOOP completed")
         elif command == "LOGOUT":
@@ -322,9 +337,11 @@ class _Imap(_Session):
         elif command == "STARTTLS" and self.s.can_starttls:
             await self.s.start_tls(f"{tag} OK Begin TLS negotiation now")
         elif command == "LOGIN":
-            await self.s.send(f"{tag} NO [PRIVACYREQUIRED] LOGIN disabled before STARTTLS"
-                              if self.s.can_starttls else
-                              f"{tag} NO [AUTHENTICATIONFAILED] The lab has no mailboxes")
+            await self.s.send(
+                f"{tag} NO [PRIVACYREQUIRED] LOGIN disabled before STARTTLS"
+                if self.s.can_starttls
+                else f"{tag} NO [AUTHENTICATIONFAILED] The lab has no mailboxes"
+            )
         else:
             await self.s.send(f"{tag} BAD Command not supported")
         return True
@@ -341,8 +358,14 @@ class _Pop3(_Session):
             command = (await self.s.line()).strip().split(" ", 1)[0].upper()
             if command == "CAPA":
                 stls = ["STLS"] if self.s.can_starttls else []
-                await self.s.send("+OK Capability list follows", "USER", "UIDL", *stls,
-                                  "IMPLEMENTATION mailtls-lab", ".")
+                await self.s.send(
+                    "+OK Capability list follows",
+                    "USER",
+                    "UIDL",
+                    *stls,
+                    "IMPLEMENTATION mailtls-lab",
+                    ".",
+                )
             elif command == "STLS" and self.s.can_starttls:
                 await self.s.start_tls("+OK Begin TLS negotiation")
             elif command == "NOOP":
@@ -355,7 +378,12 @@ class _Pop3(_Session):
 
 
 _SESSIONS: dict[str, type[_Session]] = {
-    "smtp": _Smtp, "smtps": _Smtp, "imap": _Imap, "imaps": _Imap, "pop3": _Pop3, "pop3s": _Pop3,
+    "smtp": _Smtp,
+    "smtps": _Smtp,
+    "imap": _Imap,
+    "imaps": _Imap,
+    "pop3": _Pop3,
+    "pop3s": _Pop3,
 }
 
 
@@ -368,12 +396,21 @@ class Lab:
     the endpoints take consecutive ports from ``base_port``, in :attr:`endpoints` order.
     """
 
-    def __init__(self, directory: Path, *, host: str = "127.0.0.1", base_port: int = 0,
-                 now: dt.datetime | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        host: str = "127.0.0.1",
+        base_port: int = 0,
+        now: dt.datetime | None = None,
+    ) -> None:
+        host = "127.0.0.1" if host == "localhost" else host
         if not ipaddress.ip_address(host).is_loopback:
             raise ValueError(f"{host} is not a loopback address: the lab stays on loopback")
         self.directory, self.host, self.base_port = Path(directory), host, base_port
         self.pki = build_lab_pki(now)
+        if base_port and not 1024 <= base_port <= 65536 - len(_specs(self.pki)):
+            raise ValueError(f"base port {base_port} leaves no room for the lab's ports")
         self.directory.mkdir(parents=True, exist_ok=True)
         self.ca_file = self.directory / "ca.pem"
         self.ca_file.write_bytes(self.pki.ca_pem())
@@ -391,6 +428,7 @@ class Lab:
 
     async def start(self) -> None:
         """Bind every endpoint (on ``host`` and, when available, ``::1``)."""
+        self.endpoints.clear()
         try:
             for i, spec in enumerate(_specs(self.pki)):
                 port = self.base_port + i if self.base_port else 0
@@ -398,9 +436,9 @@ class Lab:
         except BaseException:
             await self.stop()
             raise
-        self.targets_file.write_text("".join(
-            f"# {e.name}: {e.description}\n{e.url}\n" for e in self.endpoints
-        ))
+        self.targets_file.write_text(
+            "".join(f"# {e.name}: {e.description}\n{e.url}\n" for e in self.endpoints)
+        )
 
     async def stop(self) -> None:
         """Close the listeners and every client connection."""

@@ -1,29 +1,15 @@
-"""Catalogue entries, one per finding id. The English strings are the gettext msgids.
+"""Catalogue part "scan": certificates, STARTTLS, connections, MX (gettext domain mailtls).
 
-Templates take the finding's params with ``{name}``. Keep titles to one line; a
-remediation says what to do *instead of* accepting the certificate.
-Run ``make i18n`` after changing a string, then translate it in locale/zh_CN.
+The English strings are the gettext msgids. Templates take the finding's params with
+``{name}``. Keep titles to one line; a remediation says what to do *instead of*
+accepting the certificate. Run ``make i18n`` after changing a string, then translate it
+in locale/zh_CN/LC_MESSAGES/mailtls.po.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
-from types import MappingProxyType
-
-from ..model import Severity
-
-
-@dataclass(frozen=True)
-class Entry:
-    id: str
-    severity: Severity
-    title: str
-    detail: str
-    remediation: str
-    references: tuple[str, ...] = ()
-    cwe: int | None = None
-
+from ...model import Severity
+from ..entry import Entry, Part
 
 C, H, M, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.INFO
 
@@ -279,8 +265,6 @@ _ENTRIES = (
     ),
 )
 
-ENTRIES: Mapping[str, Entry] = MappingProxyType({e.id: e for e in _ENTRIES})
-
 #: Sentences of the user interface that are not findings (table headers, messages).
 UI_STRINGS: tuple[str, ...] = (
     "Target",
@@ -308,5 +292,4 @@ UI_STRINGS: tuple[str, ...] = (
     "in the dialogue after the TLS handshake",
 )
 
-#: finding params whose values are catalogue sentences themselves
-TRANSLATED_PARAMS = frozenset({"phase"})
+PART = Part("mailtls", _ENTRIES, UI_STRINGS, frozenset({"phase"}))
