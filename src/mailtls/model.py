@@ -89,17 +89,33 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where a finding comes from in a file (config audit, lint); lines count from 1."""
+
+    file: str
+    line: int
+    column: int | None = None  # 1-based
+    end_line: int | None = None
+    end_column: int | None = None
+    snippet: str | None = None  # the source line(s), for terminal output
+
+
+@dataclass(frozen=True)
 class Finding:
     """One thing found: a stable id, a severity and the facts that fill its texts.
 
     Titles, details and remediations live in the catalogue; ``params`` are the
     facts (names, dates, fingerprints) that the catalogue's templates take.
+    ``location`` is set for findings in files; ``fix`` is a machine-usable fix that
+    is not prose (a ``postconf -e '...'`` command, a replacement line), never translated.
     """
 
     id: str
     severity: Severity
     params: Mapping[str, str] = field(default_factory=dict)
     primary: bool = False
+    location: Location | None = None
+    fix: str | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))

@@ -15,7 +15,7 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-from ..model import Finding, Severity
+from ..model import Finding, Location, Severity
 from .entry import Entry, Part
 from .parts import PARTS
 
@@ -123,9 +123,22 @@ def describe(finding: Finding, lang: str = "en") -> Text:
     )
 
 
-def new_finding(finding_id: str, primary: bool = False, **params: str) -> Finding:
-    """A finding of the catalogue's default severity for ``finding_id``."""
-    return Finding(finding_id, entry(finding_id).severity, params, primary)
+def new_finding(
+    finding_id: str,
+    primary: bool = False,
+    *,
+    location: Location | None = None,
+    fix: str | None = None,
+    severity: Severity | None = None,
+    **params: str,
+) -> Finding:
+    """A finding for ``finding_id``, of the catalogue's severity unless ``severity`` is given.
+
+    ``params`` fill the catalogue's templates (so no template may use the names
+    primary, location, fix or severity).
+    """
+    sev = severity if severity is not None else entry(finding_id).severity
+    return Finding(finding_id, sev, params, primary, location, fix)
 
 
 def severity_of(finding_id: str) -> Severity:

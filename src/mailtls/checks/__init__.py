@@ -7,11 +7,11 @@ store, injected time, thresholds) and return findings from the catalogue.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography import x509
 
-from ..catalog import new_finding
+from ..catalog import new_finding, severity_of
 from ..model import Finding, Observation, ScanResult
 from ..verify import TrustStore, cert_info, diagnose
 
@@ -53,7 +53,7 @@ def connection_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
         "conn.closed": {"phase": reason},
         "starttls.refused": {"reply": reason},
     }.get(obs.error_id, {"reason": reason})
-    return [new_finding(obs.error_id, primary=True, **params)]
+    return [Finding(obs.error_id, severity_of(obs.error_id), params, primary=True)]
 
 
 def starttls_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
@@ -104,7 +104,7 @@ def evaluate(obs: Observation, ctx: CheckContext) -> ScanResult:
     if sum(f.primary for f in findings) > 1:  # a connection error outranks what follows
         first = next(i for i, f in enumerate(findings) if f.primary)
         findings = [
-            f if i == first or not f.primary else Finding(f.id, f.severity, f.params)
+            f if i == first or not f.primary else replace(f, primary=False)
             for i, f in enumerate(findings)
         ]
     chain = _load_chain(obs.chain_der)

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -236,7 +236,7 @@ def _mark_primary(findings: list[Finding]) -> tuple[Finding, ...]:
     if not failing:
         return tuple(findings)
     first = min(failing, key=lambda f: rank[f.id])
-    ordered = [Finding(first.id, first.severity, first.params, primary=True)]
+    ordered = [replace(first, primary=True)]
     ordered += sorted((f for f in findings if f is not first), key=lambda f: rank.get(f.id, 99))
     return tuple(ordered)
 
