@@ -15,19 +15,22 @@ import socket
 import time
 from collections import deque
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..errors import ProbeError
 from ..model import Observation, Target
-from ..proto import DialogueResult, Failed, Finished, Send, StartTLS, make_dialogue
+from ..proto import Dialogue, DialogueResult, Failed, Finished, Send, StartTLS, State, make_dialogue
 from .stream import Stream, TCPStream, TLSInfo
 
 Connector = Callable[[str, int], Awaitable[Stream]]
 
 
+AfterTLS = Callable[[Stream], Awaitable[object]]
+
+
 @dataclass
-class _Progress:
-    """What the probe has seen so far; survives a timeout."""
+class Session:
+    """What one connection has seen so far; survives a timeout."""
 
     phase: str = "resolving the host name"
     address: str | None = None
@@ -35,6 +38,8 @@ class _Progress:
     failure: tuple[str, str] | None = None
     stream: Stream | None = None
     result: DialogueResult | None = None
+    after_tls: object = None  # what an after_tls hook returned
+    elapsed: float = 0.0
 
 
 async def resolve(target: Target) -> list[str]:
@@ -67,11 +72,11 @@ def _refusal(exc: OSError) -> str:
 
 
 async def _connect(
-    addresses: list[str], port: int, progress: _Progress, connector: Connector
+    addresses: list[str], port: int, session: Session, connector: Connector
 ) -> Stream:
     last: OSError | None = None
     for addr in addresses:
-        progress.address = addr
+        session.address = addr
         try:
             return await connector(addr, port)
         except OSError as exc:
@@ -80,43 +85,55 @@ async def _connect(
     raise ProbeError("conn.refused", _refusal(last))
 
 
-async def _dialogue(
-    target: Target, stream: Stream, ehlo: str, progress: _Progress, server_name: str | None
-) -> Observation:
-    spec = target.spec
-    d = make_dialogue(spec.protocol, implicit_tls=spec.implicit_tls, ehlo=ehlo)
+async def drive(
+    d: Dialogue,
+    stream: Stream,
+    session: Session,
+    server_name: str | None,
+    *,
+    inject: bytes = b"",
+    after_tls: AfterTLS | None = None,
+) -> None:
+    """Run a dialogue on a stream; ``inject`` rides along with the STARTTLS command, and
+    ``after_tls`` replaces the dialogue once the handshake is done."""
     pending = deque(d.start())
-    progress.phase = "waiting for the greeting"
+    session.phase = "waiting for the greeting"
     while True:
         while pending:
             action = pending.popleft()
             if isinstance(action, Send):
-                await stream.write(action.data)
+                data = action.data + (inject if d.state is State.STARTTLS else b"")
+                await stream.write(data)
             elif isinstance(action, StartTLS):
-                progress.phase = "in the TLS handshake"
-                progress.tls = await stream.start_tls(server_name)
-                progress.phase = "in the dialogue after the TLS handshake"
+                session.phase = "in the TLS handshake"
+                session.tls = await stream.start_tls(server_name)
+                session.phase = "in the dialogue after the TLS handshake"
+                if after_tls is not None:
+                    session.result = d.result
+                    session.after_tls = await after_tls(stream)
+                    return
                 pending.extend(d.tls_established())
             elif isinstance(action, Failed | Finished):
                 if isinstance(action, Failed):
-                    progress.failure = (action.finding_id, action.reason)
-                progress.result = d.result
-                return _observation(target, progress)
+                    session.failure = (action.finding_id, action.reason)
+                session.result = d.result
+                return
         pending.extend(d.receive_data(await stream.read()))
 
 
-def _observation(target: Target, progress: _Progress) -> Observation:
-    result = progress.result
-    tls = progress.tls
-    error_id, error = progress.failure or (None, None)
+def observation(target: Target, session: Session) -> Observation:
+    result = session.result
+    tls = session.tls
+    error_id, error = session.failure or (None, None)
     if result is None:
         result = DialogueResult()
     return Observation(
         target=target,
-        address=progress.address,
+        address=session.address,
         tls_version=tls.version if tls else None,
         cipher=tls.cipher if tls else None,
         chain_der=tls.chain_der if tls else (),
+        elapsed=session.elapsed,
         error_id=error_id,
         error=error,
         banner=result.banner,
@@ -128,6 +145,57 @@ def _observation(target: Target, progress: _Progress) -> Observation:
     )
 
 
+async def open_session(
+    target: Target,
+    dialogue: Dialogue,
+    *,
+    timeout: float = 30.0,
+    connector: Connector | None = None,
+    limiter: Callable[[str], asyncio.Semaphore] | None = None,
+    inject: bytes = b"",
+    after_tls: AfterTLS | None = None,
+) -> Session:
+    """One connection running ``dialogue`` within ``timeout``, whatever the server does."""
+    session = Session()
+    started = time.monotonic()
+    server_name = None if _is_ip(target.host) else target.host
+    connect = connector or TCPStream.connect
+    try:
+        async with asyncio.timeout(timeout):
+            addresses = await resolve(target)
+            session.phase = "connecting"
+            sem = limiter(addresses[0]) if limiter else None
+            if sem is not None:
+                await sem.acquire()
+            try:
+                session.stream = await _connect(addresses, target.port, session, connect)
+                try:
+                    await drive(
+                        dialogue,
+                        session.stream,
+                        session,
+                        server_name,
+                        inject=inject,
+                        after_tls=after_tls,
+                    )
+                finally:
+                    await _close(session.stream)
+            finally:
+                if sem is not None:
+                    sem.release()
+    except TimeoutError:
+        if session.tls is None:  # with the certificate seen, a late timeout costs nothing
+            session.failure = ("conn.timeout", session.phase)
+    except ProbeError as exc:
+        session.failure = (exc.finding_id, exc.message)
+    except OSError as exc:
+        session.failure = ("conn.closed", f"{session.phase} ({_refusal(exc)})")
+    if session.result is None:
+        session.result = dialogue.result
+    session.elapsed = round(time.monotonic() - started, 4)
+    return session
+
+
 async def probe(
     target: Target,
     *,
@@ -136,40 +204,11 @@ async def probe(
     connector: Connector | None = None,
     limiter: Callable[[str], asyncio.Semaphore] | None = None,
 ) -> Observation:
-    """Observe one endpoint within ``timeout`` seconds, whatever the server does."""
-    progress = _Progress()
-    started = time.monotonic()
-    server_name = None if _is_ip(target.host) else target.host
-    connect = connector or TCPStream.connect
-    try:
-        async with asyncio.timeout(timeout):
-            addresses = await resolve(target)
-            progress.phase = "connecting"
-            sem = limiter(addresses[0]) if limiter else None
-            if sem is not None:
-                await sem.acquire()
-            try:
-                progress.stream = await _connect(addresses, target.port, progress, connect)
-                try:
-                    obs = await _dialogue(target, progress.stream, ehlo, progress, server_name)
-                finally:
-                    await _close(progress.stream)
-            finally:
-                if sem is not None:
-                    sem.release()
-    except TimeoutError:
-        if progress.tls is not None:  # the certificate was seen: keep it
-            obs = _observation(target, progress)
-        else:
-            progress.failure = ("conn.timeout", progress.phase)
-            obs = _observation(target, progress)
-    except ProbeError as exc:
-        progress.failure = (exc.finding_id, exc.message)
-        obs = _observation(target, progress)
-    except OSError as exc:
-        progress.failure = ("conn.closed", f"{progress.phase} ({_refusal(exc)})")
-        obs = _observation(target, progress)
-    return _with_elapsed(obs, time.monotonic() - started)
+    """Observe one endpoint: the mail dialogue, the handshake, the chain."""
+    spec = target.spec
+    d = make_dialogue(spec.protocol, implicit_tls=spec.implicit_tls, ehlo=ehlo)
+    session = await open_session(target, d, timeout=timeout, connector=connector, limiter=limiter)
+    return observation(target, session)
 
 
 async def _close(stream: Stream) -> None:
@@ -178,10 +217,6 @@ async def _close(stream: Stream) -> None:
             await stream.aclose()
     except (OSError, TimeoutError):
         pass
-
-
-def _with_elapsed(obs: Observation, elapsed: float) -> Observation:
-    return replace(obs, elapsed=round(elapsed, 4))
 
 
 def _is_ip(host: str) -> bool:
