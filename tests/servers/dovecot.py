@@ -33,16 +33,14 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-from .ports import check_loopback, read_greeting, wait_until
+from .ports import alive, check_loopback, read_greeting, terminate, wait_until
 
 SCHEMES = ("imap", "imaps", "pop3", "pop3s", "sieve")
 _SERVICE = {"imap": "imap-login", "imaps": "imap-login", "pop3": "pop3-login",
@@ -239,7 +237,7 @@ class DovecotInstance:
             pid = int((self.run_dir / "master.pid").read_text().split()[0])
         except (FileNotFoundError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        return pid if alive(pid) else None
 
     def _run(self, *argv: str) -> subprocess.CompletedProcess[str]:
         out = self.log_path.parent / "command.out"
@@ -289,12 +287,7 @@ class DovecotInstance:
     def stop(self) -> None:
         pid = self.master_pid()
         if pid is not None:
-            os.kill(pid, signal.SIGTERM)  # what `doveadm -c FILE stop` does, without its wait
-            deadline = time.monotonic() + 15
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.05)
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+            terminate(pid)  # as `stop` does, without its fixed wait
         self.running = False
 
     def cleanup(self) -> None:
@@ -307,16 +300,3 @@ class DovecotInstance:
 def _greets(address: str, scheme: str, port: int) -> bool:
     return _GREETING[scheme] in read_greeting(address, port, tls=scheme in _WRAPPED)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"

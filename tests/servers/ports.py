@@ -6,10 +6,13 @@ Only loopback addresses (127.0.0.0/8, ::1) are ever bound or connected to.
 from __future__ import annotations
 
 import ipaddress
+import os
+import signal
 import socket
 import ssl
 import time
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 
 def check_loopback(address: str) -> str:
@@ -112,3 +115,28 @@ def wait_until(check: Callable[[], bool], timeout: float, what: str,
             raise RuntimeError(f"{what}: {reason}")
         time.sleep(0.05)
     raise TimeoutError(f"{what}: not ready after {timeout}s (last error: {last!r})")
+
+
+def alive(pid: int) -> bool:
+    """True while ``pid`` runs (a zombie counts as gone)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def terminate(pid: int, grace: float = 15.0) -> None:
+    """SIGTERM (what `postfix stop` and `doveadm stop` send), SIGKILL after ``grace`` s."""
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if alive(pid):
+        os.kill(pid, signal.SIGKILL)

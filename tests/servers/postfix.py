@@ -39,16 +39,14 @@ import os
 import pwd
 import re
 import shutil
-import signal
 import subprocess
 import tempfile
-import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
 
-from .ports import busy, check_loopback, read_greeting, wait_until
+from .ports import alive, busy, check_loopback, read_greeting, terminate, wait_until
 
 DEFAULT_CONFIG = Path("/etc/postfix")
 _LOCK = Path("/run/lock/mailtls-postfix-alternate.lock")
@@ -341,7 +339,7 @@ class PostfixInstance:
             pid = int((self.data_dir / "master.lock").read_text().split()[0])
         except (FileNotFoundError, ValueError, IndexError):
             return None
-        return pid if _alive(pid) else None
+        return pid if alive(pid) else None
 
     def start(self) -> None:
         if shutil.which("postfix") is None:
@@ -383,13 +381,7 @@ class PostfixInstance:
     def stop(self) -> None:
         pid = self.master_pid()
         if pid is not None:
-            # what `postfix -c DIR stop` does (kill the master), without its 1 s sleep
-            os.kill(pid, signal.SIGTERM)
-            deadline = time.monotonic() + 15
-            while _alive(pid) and time.monotonic() < deadline:
-                time.sleep(0.02)
-            if _alive(pid):
-                os.kill(pid, signal.SIGKILL)
+            terminate(pid)  # as `stop` does, without its fixed wait
         self.running = False
         with contextlib.suppress(subprocess.CalledProcessError, OSError):
             unregister_config_dir(self.config_dir)
@@ -405,17 +397,3 @@ def _answers_220(listener: Listener) -> bool:
     greeting = read_greeting(listener.address, listener.port, tls=listener.wrapper)
     return greeting.startswith(b"220")
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    # a zombie is gone for our purposes
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"

@@ -219,7 +219,11 @@ class Dialogue:
         self._reader = LineReader(max_line)
         self._reply_lines: list[str] = []
         self._reply_bytes = 0
+        self._setup()
         self._handlers = self._table()
+
+    def _setup(self) -> None:
+        """Per-protocol state, set before the handler table is built."""
 
     @property
     def finished(self) -> bool:

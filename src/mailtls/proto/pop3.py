@@ -38,20 +38,7 @@ class POP3Dialogue(Dialogue):
     protocol = "pop3"
     starttls_command = "STLS"
 
-    def __init__(
-        self,
-        *,
-        implicit_tls: bool,
-        post_tls_capabilities: bool = True,
-        max_line: int = 8192,
-        max_reply_bytes: int = 1 << 20,
-    ) -> None:
-        super().__init__(
-            implicit_tls=implicit_tls,
-            post_tls_capabilities=post_tls_capabilities,
-            max_line=max_line,
-            max_reply_bytes=max_reply_bytes,
-        )
+    def _setup(self) -> None:
         self._body: list[str] | None = None  # CAPA lines so far, inside the multi-line body
 
     def _table(self) -> dict[State, Callable[[str], list[Action]]]:
