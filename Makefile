@@ -35,7 +35,7 @@ unit: install
 i18n: install
 	$(BIN)/python tools/i18n.py
 
-bench: install deps
+bench: install
 	$(BIN)/python bench/run.py
 
 clean:

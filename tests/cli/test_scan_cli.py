@@ -197,3 +197,21 @@ def test_mx_scans_every_exchanger_in_preference_order(lab: Lab) -> None:
     assert primaries(doc) == ["cert.hostname_mismatch"] * 3
     assert sorted(n["id"] for n in doc["notes"]) == ["mx.implicit", "mx.null"]
     assert any("nxdomain.test" in e and "does not exist" in e for e in doc["errors"])
+
+
+def test_waiting_for_a_connection_slot_is_not_a_timeout(lab: Lab) -> None:
+    # 300 scans of one endpoint, one connection at a time, each well within its deadline:
+    # the queue behind the per-address limit must not eat the endpoints' deadlines.
+    import asyncio
+
+    from mailtls.scan import ScanOptions, scan
+    from mailtls.targets import parse_target
+    from mailtls.verify import TrustStore
+
+    url = endpoint(lab, "good")
+    targets = [parse_target(url)] * 300
+    options = ScanOptions(store=TrustStore.build("none", [lab.ca_file]), timeout=0.5,
+                          per_address=1)
+    results = asyncio.run(scan(targets, options))
+    assert [r.findings[0].id for r in results] == ["cert.verified"] * 300
+    assert all(r.elapsed < 0.5 for r in results)

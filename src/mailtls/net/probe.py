@@ -160,29 +160,30 @@ async def open_session(
     started = time.monotonic()
     server_name = None if _is_ip(target.host) else target.host
     connect = connector or TCPStream.connect
+    sem: asyncio.Semaphore | None = None
     try:
         async with asyncio.timeout(timeout):
             addresses = await resolve(target)
-            session.phase = "connecting"
-            sem = limiter(addresses[0]) if limiter else None
-            if sem is not None:
-                await sem.acquire()
+        session.phase = "connecting"
+        if limiter is not None:  # waiting for our own slot does not count against the server
+            slot = limiter(addresses[0])
+            queued = time.monotonic()
+            await slot.acquire()
+            sem = slot
+            started += time.monotonic() - queued
+        async with asyncio.timeout(timeout - (time.monotonic() - started)):
+            session.stream = await _connect(addresses, target.port, session, connect)
             try:
-                session.stream = await _connect(addresses, target.port, session, connect)
-                try:
-                    await drive(
-                        dialogue,
-                        session.stream,
-                        session,
-                        server_name,
-                        inject=inject,
-                        after_tls=after_tls,
-                    )
-                finally:
-                    await _close(session.stream)
+                await drive(
+                    dialogue,
+                    session.stream,
+                    session,
+                    server_name,
+                    inject=inject,
+                    after_tls=after_tls,
+                )
             finally:
-                if sem is not None:
-                    sem.release()
+                await _close(session.stream)
     except TimeoutError:
         if session.tls is None:  # with the certificate seen, a late timeout costs nothing
             session.failure = ("conn.timeout", session.phase)
@@ -190,6 +191,9 @@ async def open_session(
         session.failure = (exc.finding_id, exc.message)
     except OSError as exc:
         session.failure = ("conn.closed", f"{session.phase} ({_refusal(exc)})")
+    finally:
+        if sem is not None:
+            sem.release()
     if session.result is None:
         session.result = dialogue.result
     session.elapsed = round(time.monotonic() - started, 4)
