@@ -1,17 +1,44 @@
-"""The ``mailtls`` command group."""
+"""The ``mailtls`` command group.
+
+Subcommands load lazily: ``mailtls scan`` does not pay for importing the lab, the
+linters or the config parsers. A command is one line in COMMANDS: name -> module:attribute.
+"""
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import click
 
 from .. import __version__
-from .lab import lab_command
-from .scan import scan_command
+
+COMMANDS: dict[str, str] = {
+    "scan": "mailtls.cli.scan:scan_command",
+    "lab": "mailtls.cli.lab:lab_command",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose commands are imported when first used (or listed in --help)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*COMMANDS, *super().list_commands(ctx)})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        spec = COMMANDS.get(cmd_name)
+        if spec is None:
+            return super().get_command(ctx, cmd_name)
+        module, _, attr = spec.partition(":")
+        command = getattr(importlib.import_module(module), attr)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(
+    cls=LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(__version__, prog_name="mailtls")
 def cli() -> None:
     """Certificate and TLS diagnosis for mail servers.
@@ -19,10 +46,6 @@ def cli() -> None:
     Never tick "accept all certificates": mailtls tells which check fails
     (issuer, dates, host name) and what to do instead.
     """
-
-
-cli.add_command(scan_command)
-cli.add_command(lab_command)
 
 
 def main() -> None:

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ..catalog import pick_language, tr
 from ..errors import ConfigError, TargetError
 from ..export.json import render_scan
 from ..model import Finding, ScanResult, Target
-from ..net.mx import make_resolver, mx_targets
 from ..scan import ScanOptions, exit_status, scan
 from ..targets import apply_resolve, parse_resolve, parse_target, read_targets_file
 from ..verify import TrustStore
@@ -65,6 +63,8 @@ def collect_targets(
 async def _mx(
     domains: Sequence[str], nameservers: Sequence[str], timeout: float, port: int
 ) -> tuple[list[Target], list[Finding], list[str]]:
+    from ..net.mx import make_resolver, mx_targets  # dnspython only when --mx is used
+
     resolver = make_resolver(nameservers, timeout=min(timeout, 10.0))
     targets: list[Target] = []
     notes: list[Finding] = []
@@ -79,6 +79,14 @@ async def _mx(
 def _run(targets: list[Target], options: ScanOptions, show_progress: bool) -> list[ScanResult]:
     if not show_progress:
         return asyncio.run(scan(targets, options))
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     console = Console(stderr=True)
     with Progress(
         TextColumn("{task.description}"),
