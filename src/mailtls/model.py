@@ -173,7 +173,48 @@ class ScanResult:
     tested: bool  # False when the endpoint could not be tested at all
     elapsed: float = 0.0
     error: str | None = None
+    deep: DeepObservation | None = None  # with scan --deep
 
     @property
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
+
+
+#: Protocol versions in order, as reports name them.
+PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
+
+
+@dataclass(frozen=True)
+class DeepObservation:
+    """What ``scan --deep`` saw of one endpoint, beyond the one handshake of a plain scan.
+
+    Code points are ints (cipher suites, groups); names come from the TLS registry at
+    render time. ``None`` means "not determined" (a probe was throttled, failed or not
+    run), never "no": with ``incomplete`` set, absent results are not negative results.
+    """
+
+    protocols: Mapping[str, bool | None] = field(default_factory=dict)  # PROTOCOLS -> offered
+    cipher_suites: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # server order
+    server_order: Mapping[str, bool | None] = field(default_factory=dict)  # per protocol
+    groups: tuple[int, ...] = ()  # named groups accepted (server order when it has one)
+    group_server_order: bool | None = None
+    dh_bits: int | None = None  # smallest DHE group the server used
+    dh_group: str | None = None  # a well-known group's name (ffdhe2048, Oakley group 2...)
+    certificates: tuple[tuple[bytes, ...], ...] = ()  # every chain found (RSA, ECDSA, ...)
+    ocsp_stapling: bool | None = None
+    session_ids: bool | None = None  # resumption by session id
+    session_tickets: bool | None = None
+    compression: bool | None = None  # CRIME
+    secure_renegotiation: bool | None = None  # RFC 5746
+    client_renegotiation: bool | None = None  # client-initiated renegotiation accepted
+    fallback_scsv: bool | None = None  # True: the server refuses an inappropriate fallback
+    extended_master_secret: bool | None = None
+    heartbeat: bool | None = None  # the extension is offered
+    heartbleed: str | None = None  # "vulnerable", "not vulnerable", "inconclusive"
+    ccs_injection: str | None = None
+    starttls_injection: str | None = None
+    mail_without_tls: int | None = None  # reply code to MAIL FROM before STARTTLS (SMTP)
+    starttls_seen: tuple[bool, ...] = ()  # STARTTLS advertised, per connection
+    connections: int = 0
+    incomplete: bool = False
+    notes: tuple[str, ...] = ()
