@@ -1,0 +1,218 @@
+"""TLS code points kept as open enumerations (unknown values round-trip, see base.py).
+
+Sources: IANA "Transport Layer Security (TLS) Parameters" and "TLS ExtensionType Values"
+registries (RFC 5246, RFC 8446, RFC 8447 and the RFCs named there); SSL 2.0 from the Netscape
+draft; protocol versions from RFC 6101, 2246, 4346, 5246, 8446.
+"""
+
+from __future__ import annotations
+
+from mailtls.proto.tls.registry.base import OpenInt8Enum, OpenIntEnum
+
+
+class ContentType(OpenInt8Enum):
+    CHANGE_CIPHER_SPEC = 20
+    ALERT = 21
+    HANDSHAKE = 22
+    APPLICATION_DATA = 23
+    HEARTBEAT = 24
+    TLS12_CID = 25
+    ACK = 26
+
+
+class HandshakeType(OpenInt8Enum):
+    HELLO_REQUEST = 0
+    CLIENT_HELLO = 1
+    SERVER_HELLO = 2
+    HELLO_VERIFY_REQUEST = 3
+    NEW_SESSION_TICKET = 4
+    END_OF_EARLY_DATA = 5
+    HELLO_RETRY_REQUEST = 6
+    ENCRYPTED_EXTENSIONS = 8
+    REQUEST_CONNECTION_ID = 9
+    NEW_CONNECTION_ID = 10
+    CERTIFICATE = 11
+    SERVER_KEY_EXCHANGE = 12
+    CERTIFICATE_REQUEST = 13
+    SERVER_HELLO_DONE = 14
+    CERTIFICATE_VERIFY = 15
+    CLIENT_KEY_EXCHANGE = 16
+    CLIENT_CERTIFICATE_REQUEST = 17
+    FINISHED = 20
+    CERTIFICATE_URL = 21
+    CERTIFICATE_STATUS = 22
+    SUPPLEMENTAL_DATA = 23
+    KEY_UPDATE = 24
+    COMPRESSED_CERTIFICATE = 25
+    EKT_KEY = 26
+    MESSAGE_HASH = 254
+
+
+class ProtocolVersion(OpenIntEnum):
+    """Wire versions; ``label`` is the text used in reports ("TLSv1.2")."""
+
+    SSLv2 = 0x0002
+    SSLv3 = 0x0300
+    TLSv1_0 = 0x0301
+    TLSv1_1 = 0x0302
+    TLSv1_2 = 0x0303
+    TLSv1_3 = 0x0304
+
+    @property
+    def label(self) -> str:
+        labels = {
+            0x0002: "SSLv2",
+            0x0300: "SSLv3",
+            0x0301: "TLSv1",
+            0x0302: "TLSv1.1",
+            0x0303: "TLSv1.2",
+            0x0304: "TLSv1.3",
+        }
+        value = int(self)
+        if value in labels:
+            return labels[value]
+        if value >> 8 == 0x7F:
+            return f"TLSv1.3-draft{value & 0xFF}"
+        return self.name
+
+
+class AlertLevel(OpenInt8Enum):
+    WARNING = 1
+    FATAL = 2
+
+
+class AlertDescription(OpenInt8Enum):
+    CLOSE_NOTIFY = 0
+    UNEXPECTED_MESSAGE = 10
+    BAD_RECORD_MAC = 20
+    DECRYPTION_FAILED = 21
+    RECORD_OVERFLOW = 22
+    DECOMPRESSION_FAILURE = 30
+    HANDSHAKE_FAILURE = 40
+    NO_CERTIFICATE = 41
+    BAD_CERTIFICATE = 42
+    UNSUPPORTED_CERTIFICATE = 43
+    CERTIFICATE_REVOKED = 44
+    CERTIFICATE_EXPIRED = 45
+    CERTIFICATE_UNKNOWN = 46
+    ILLEGAL_PARAMETER = 47
+    UNKNOWN_CA = 48
+    ACCESS_DENIED = 49
+    DECODE_ERROR = 50
+    DECRYPT_ERROR = 51
+    TOO_MANY_CIDS_REQUESTED = 52
+    EXPORT_RESTRICTION = 60
+    PROTOCOL_VERSION = 70
+    INSUFFICIENT_SECURITY = 71
+    INTERNAL_ERROR = 80
+    INAPPROPRIATE_FALLBACK = 86
+    USER_CANCELED = 90
+    NO_RENEGOTIATION = 100
+    MISSING_EXTENSION = 109
+    UNSUPPORTED_EXTENSION = 110
+    CERTIFICATE_UNOBTAINABLE = 111
+    UNRECOGNIZED_NAME = 112
+    BAD_CERTIFICATE_STATUS_RESPONSE = 113
+    BAD_CERTIFICATE_HASH_VALUE = 114
+    UNKNOWN_PSK_IDENTITY = 115
+    CERTIFICATE_REQUIRED = 116
+    GENERAL_ERROR = 117
+    NO_APPLICATION_PROTOCOL = 120
+    ECH_REQUIRED = 121
+
+
+class ExtensionType(OpenIntEnum):
+    SERVER_NAME = 0
+    MAX_FRAGMENT_LENGTH = 1
+    CLIENT_CERTIFICATE_URL = 2
+    TRUSTED_CA_KEYS = 3
+    TRUNCATED_HMAC = 4
+    STATUS_REQUEST = 5
+    USER_MAPPING = 6
+    CLIENT_AUTHZ = 7
+    SERVER_AUTHZ = 8
+    CERT_TYPE = 9
+    SUPPORTED_GROUPS = 10
+    EC_POINT_FORMATS = 11
+    SRP = 12
+    SIGNATURE_ALGORITHMS = 13
+    USE_SRTP = 14
+    HEARTBEAT = 15
+    APPLICATION_LAYER_PROTOCOL_NEGOTIATION = 16
+    STATUS_REQUEST_V2 = 17
+    SIGNED_CERTIFICATE_TIMESTAMP = 18
+    CLIENT_CERTIFICATE_TYPE = 19
+    SERVER_CERTIFICATE_TYPE = 20
+    PADDING = 21
+    ENCRYPT_THEN_MAC = 22
+    EXTENDED_MASTER_SECRET = 23
+    TOKEN_BINDING = 24
+    CACHED_INFO = 25
+    TLS_LTS = 26
+    COMPRESS_CERTIFICATE = 27
+    RECORD_SIZE_LIMIT = 28
+    PWD_PROTECT = 29
+    PWD_CLEAR = 30
+    PASSWORD_SALT = 31
+    TICKET_PINNING = 32
+    TLS_CERT_WITH_EXTERN_PSK = 33
+    DELEGATED_CREDENTIAL = 34
+    SESSION_TICKET = 35
+    TLMSP = 36
+    TLMSP_PROXYING = 37
+    TLMSP_DELEGATE = 38
+    SUPPORTED_EKT_CIPHERS = 39
+    PRE_SHARED_KEY = 41
+    EARLY_DATA = 42
+    SUPPORTED_VERSIONS = 43
+    COOKIE = 44
+    PSK_KEY_EXCHANGE_MODES = 45
+    CERTIFICATE_AUTHORITIES = 47
+    OID_FILTERS = 48
+    POST_HANDSHAKE_AUTH = 49
+    SIGNATURE_ALGORITHMS_CERT = 50
+    KEY_SHARE = 51
+    TRANSPARENCY_INFO = 52
+    CONNECTION_ID_DEPRECATED = 53
+    CONNECTION_ID = 54
+    EXTERNAL_ID_HASH = 55
+    EXTERNAL_SESSION_ID = 56
+    QUIC_TRANSPORT_PARAMETERS = 57
+    TICKET_REQUEST = 58
+    DNSSEC_CHAIN = 59
+    SEQUENCE_NUMBER_ENCRYPTION_ALGORITHMS = 60
+    RRC = 61
+    TLS_FLAGS = 62
+    NEXT_PROTOCOL_NEGOTIATION = 13172  # 0x3374, never registered, widely deployed
+    APPLICATION_SETTINGS = 17513  # 0x4469, draft, deployed by Chrome
+    ECH_OUTER_EXTENSIONS = 64768  # 0xfd00
+    ENCRYPTED_CLIENT_HELLO = 65037  # 0xfe0d
+    RENEGOTIATION_INFO = 65281  # 0xff01
+
+
+class CompressionMethod(OpenInt8Enum):
+    NULL = 0
+    DEFLATE = 1
+    LZS = 64
+
+
+class ECPointFormat(OpenInt8Enum):
+    UNCOMPRESSED = 0
+    ANSIX962_COMPRESSED_PRIME = 1
+    ANSIX962_COMPRESSED_CHAR2 = 2
+
+
+class HeartbeatMode(OpenInt8Enum):
+    PEER_ALLOWED_TO_SEND = 1
+    PEER_NOT_ALLOWED_TO_SEND = 2
+
+
+class CertificateStatusType(OpenInt8Enum):
+    OCSP = 1
+    OCSP_MULTI = 2
+
+
+class ECCurveType(OpenInt8Enum):
+    EXPLICIT_PRIME = 1
+    EXPLICIT_CHAR2 = 2
+    NAMED_CURVE = 3
