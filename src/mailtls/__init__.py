@@ -6,3 +6,11 @@ certificate anyway.
 """
 
 __version__ = "0.1.0"
+
+
+def __getattr__(name: str) -> object:  # mailtls.harden(), imported on first use
+    if name == "harden":
+        from .client.harden import harden
+
+        return harden
+    raise AttributeError(f"module 'mailtls' has no attribute {name!r}")

@@ -16,6 +16,7 @@ from .. import __version__
 COMMANDS: dict[str, str] = {
     "scan": "mailtls.cli.scan:scan_command",
     "lab": "mailtls.cli.lab:lab_command",
+    "send": "mailtls.cli.send:send_command",
 }
 
 
