@@ -17,6 +17,7 @@ COMMANDS: dict[str, str] = {
     "scan": "mailtls.cli.scan:scan_command",
     "lab": "mailtls.cli.lab:lab_command",
     "send": "mailtls.cli.send:send_command",
+    "lint": "mailtls.cli.lint:lint_command",
 }
 
 

@@ -1,0 +1,340 @@
+"""Catalogue part "lint": code and configuration that turns certificate checks off.
+
+Gettext domain ``mailtls-lint``. Each rule's detail says what an attacker on the path
+gains; its remediation names the safe replacement. CWE-295 (improper certificate
+validation) or CWE-297 (host mismatch). Translations live in
+locale/zh_CN/LC_MESSAGES/mailtls-lint.po (``python tools/i18n.py``).
+"""
+
+from __future__ import annotations
+
+from ...model import Severity
+from ..entry import Entry, Part
+
+C, H, M, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.INFO
+
+PY_SSL = "https://docs.python.org/3/library/ssl.html#security-considerations"
+PY_SMTP = "https://docs.python.org/3/library/smtplib.html#smtplib.SMTP.starttls"
+RFC8314 = "https://www.rfc-editor.org/rfc/rfc8314"
+RFC6125 = "https://www.rfc-editor.org/rfc/rfc6125"
+JAKARTA = "https://jakarta.ee/specifications/mail/"
+NODE_TLS = "https://nodejs.org/api/tls.html#tlsconnectoptions-callback"
+PHP_SSL = "https://www.php.net/manual/en/context.ssl.php"
+GO_TLS = "https://pkg.go.dev/crypto/tls#Config"
+MAILKIT = "https://github.com/jstedfast/MailKit/blob/master/FAQ.md#ssl-handshake-exception"
+LETTRE = "https://docs.rs/lettre/latest/lettre/transport/smtp/client/struct.TlsParametersBuilder.html"
+
+#: What an attacker on the network path gains when a mail client accepts any certificate.
+_ANY = (
+    "An attacker on the network path (public Wi-Fi, a hostile router, DNS spoofing) can "
+    "present any certificate, read the mail and the SMTP/IMAP password, and change messages."
+)
+#: ... and when it accepts a valid certificate for any host name.
+_ANY_NAME = (
+    "An attacker who holds any valid certificate for any domain (free from any public CA) "
+    "can impersonate the mail server and read the password and the mail."
+)
+_DOWNGRADE = (
+    "An attacker on the path can strip STARTTLS from the server's reply, and the client "
+    "then sends the password and the mail in clear text."
+)
+
+
+def _e(
+    fid: str, sev: Severity, cwe: int, title: str, detail: str, fix: str, *refs: str
+) -> Entry:
+    return Entry(fid, sev, title, detail, fix, refs, cwe)
+
+
+_PYTHON = (
+    _e("lint.python.smtplib_no_context", C, 295,
+       "smtplib TLS without a verifying context",
+       "{call} is called without a verifying ssl context, so Python does not check the "
+       "server certificate at all. " + _ANY,
+       "Pass context=ssl.create_default_context() (or your CA with cafile=...), "
+       "or use mailtls.client, which verifies.", PY_SMTP, RFC8314),
+    _e("lint.python.imaplib_no_context", C, 295,
+       "imaplib TLS without a verifying context",
+       "{call} is called without a verifying ssl_context, so the IMAP server certificate "
+       "is not checked. " + _ANY,
+       "Pass ssl_context=ssl.create_default_context().", PY_SSL),
+    _e("lint.python.poplib_no_context", C, 295,
+       "poplib TLS without a verifying context",
+       "{call} is called without a verifying context, so the POP3 server certificate "
+       "is not checked. " + _ANY,
+       "Pass context=ssl.create_default_context().", PY_SSL),
+    _e("lint.python.unverified_context", C, 295,
+       "Unverified ssl context",
+       "{call} builds a context that accepts any certificate for any name. " + _ANY,
+       "Use ssl.create_default_context(); for a private CA add cafile=... "
+       "instead of switching verification off.", PY_SSL),
+    _e("lint.python.cert_none", C, 295,
+       "Certificate verification set to CERT_NONE",
+       "verify_mode/cert_reqs CERT_NONE accepts any certificate. " + _ANY,
+       "Keep ssl.CERT_REQUIRED (the default of ssl.create_default_context()) and "
+       "trust your CA with load_verify_locations().", PY_SSL),
+    _e("lint.python.check_hostname_false", H, 297,
+       "Host name checking switched off",
+       "check_hostname = False accepts a valid certificate issued for another name. "
+       + _ANY_NAME,
+       "Keep check_hostname = True and connect to a name the certificate lists.", PY_SSL),
+    _e("lint.python.aiosmtplib_no_verify", C, 295,
+       "aiosmtplib with validate_certs=False",
+       "validate_certs=False makes aiosmtplib accept any certificate. " + _ANY,
+       "Remove validate_certs=False; for a private CA pass cert_bundle=... or "
+       "tls_context=ssl.create_default_context(cafile=...).",
+       "https://aiosmtplib.readthedocs.io/en/latest/encryption.html"),
+    _e("lint.python.aiosmtplib_opportunistic", M, 295,
+       "aiosmtplib opportunistic STARTTLS (start_tls=None)",
+       "start_tls=None uses TLS only when the server offers it. " + _DOWNGRADE,
+       "Use start_tls=True (submission, port 587) or use_tls=True (port 465).",
+       "https://aiosmtplib.readthedocs.io/en/latest/encryption.html"),
+    _e("lint.python.http_verify_false", C, 295,
+       "HTTP client with verify=False",
+       "verify=False makes requests/httpx accept any certificate (mail APIs, OAuth token "
+       "endpoints). An attacker on the path can read and change the requests, including "
+       "the API keys and tokens they carry.",
+       "Remove verify=False; for a private CA pass verify='/path/to/ca.pem'.",
+       "https://requests.readthedocs.io/en/latest/user/advanced/#ssl-cert-verification"),
+    _e("lint.python.django_ssl_context", H, 295,
+       "Django email backend overrides ssl_context",
+       "The ssl_context override of {name} does not build a verifying context, so Django's "
+       "SMTP backend may accept any certificate. " + _ANY,
+       "Return ssl.create_default_context(cafile=...) from the override, or drop it and "
+       "use EMAIL_SSL_CERTFILE/EMAIL_SSL_KEYFILE only for client certificates.",
+       "https://docs.djangoproject.com/en/stable/topics/email/#smtp-backend"),
+    _e("lint.python.flask_mail_no_context", C, 295,
+       "Flask-Mail does not verify the server certificate",
+       "Flask-Mail calls smtplib's starttls()/SMTP_SSL() without a context, so with "
+       "MAIL_USE_TLS or MAIL_USE_SSL the certificate is never checked. " + _ANY,
+       "Send through smtplib with context=ssl.create_default_context() (or "
+       "mailtls.client), or a maintained extension that passes a verifying context.",
+       "https://github.com/mattupstate/flask-mail"),
+    _e("lint.python.yagmail_no_context", C, 295,
+       "yagmail without a verifying context",
+       "yagmail opens SMTP_SSL()/starttls() without a context unless one is passed, so "
+       "the certificate is not checked. " + _ANY,
+       "Pass context=ssl.create_default_context() to yagmail.SMTP and do not use "
+       "smtp_starttls=True, or send with smtplib and a verifying context.",
+       "https://github.com/kootenpv/yagmail"),
+)
+
+_JVM = (
+    _e("lint.java.trust_all_manager", C, 295,
+       "TrustManager that trusts every certificate",
+       "checkServerTrusted in {name} never throws, so every certificate chain is "
+       "accepted. " + _ANY,
+       "Delete the custom TrustManager. For a private CA load it into a KeyStore and use "
+       "TrustManagerFactory; set mail.smtp.ssl.trust only to the exact host.", JAKARTA),
+    _e("lint.java.hostname_verifier_true", H, 297,
+       "HostnameVerifier that accepts every name",
+       "A HostnameVerifier that always returns true accepts a certificate for any "
+       "name. " + _ANY_NAME,
+       "Remove the custom HostnameVerifier and keep the default one.", RFC6125),
+    _e("lint.java.mail_ssl_trust_all", C, 295,
+       "Jakarta Mail trusts all hosts (ssl.trust = *)",
+       "{key} = \"*\" makes JavaMail/Jakarta Mail trust every certificate. " + _ANY,
+       "Remove the property; for a private CA set mail.<protocol>.ssl.trust to the exact "
+       "host name, or import the CA into the trust store.", JAKARTA),
+    _e("lint.java.mail_no_identity_check", H, 297,
+       "Jakarta Mail server identity check off",
+       "{key} = false skips the host name check. " + _ANY_NAME,
+       "Set mail.<protocol>.ssl.checkserveridentity to true.", JAKARTA),
+    _e("lint.java.mail_trust_all_hosts", C, 295,
+       "MailSSLSocketFactory trusts all hosts",
+       "setTrustAllHosts(true) accepts every certificate. " + _ANY,
+       "Remove setTrustAllHosts(true); use setTrustedHosts(\"exact.host\") for a private "
+       "CA, or the default socket factory.", JAKARTA),
+    _e("lint.java.commons_email_no_identity_check", H, 297,
+       "Commons Email TLS without server identity check",
+       "Commons Email turns TLS on here without setSSLCheckServerIdentity(true), so "
+       "the host name is not checked. " + _ANY_NAME,
+       "Call email.setSSLCheckServerIdentity(true) next to setSSLOnConnect/"
+       "setStartTLSRequired.", "https://commons.apache.org/proper/commons-email/"),
+)
+
+_WEB = (
+    _e("lint.js.reject_unauthorized_false", C, 295,
+       "TLS with rejectUnauthorized: false",
+       "rejectUnauthorized: false makes Node.js (nodemailer, imapflow, tls) accept any "
+       "certificate. " + _ANY,
+       "Remove rejectUnauthorized: false; for a private CA pass ca: fs.readFileSync("
+       "'ca.pem').", NODE_TLS),
+    _e("lint.js.nodemailer_ignore_tls", H, 295,
+       "nodemailer ignoreTLS: true",
+       "ignoreTLS: true never starts TLS, so the password and the mail cross the network "
+       "in clear text even when the server offers STARTTLS.",
+       "Remove ignoreTLS and set requireTLS: true (or secure: true on port 465).",
+       "https://nodemailer.com/smtp/"),
+    _e("lint.js.node_tls_reject_unauthorized", C, 295,
+       "NODE_TLS_REJECT_UNAUTHORIZED=0",
+       "NODE_TLS_REJECT_UNAUTHORIZED=0 switches certificate checks off for every TLS "
+       "connection of the process. " + _ANY,
+       "Remove it; for a private CA set NODE_EXTRA_CA_CERTS=/path/to/ca.pem.", NODE_TLS),
+    _e("lint.php.verify_peer_off", C, 295,
+       "PHP stream TLS with verify_peer off",
+       "'{key}' => false (PHPMailer SMTPOptions, SwiftMailer setStreamOptions, Laravel "
+       "mail config) disables certificate checks. " + _ANY,
+       "Remove the option; for a private CA set 'cafile' => '/path/to/ca.pem'.", PHP_SSL),
+    _e("lint.php.allow_self_signed", C, 295,
+       "PHP stream TLS allows self-signed certificates",
+       "'allow_self_signed' => true accepts a certificate that an attacker made "
+       "himself. " + _ANY,
+       "Remove allow_self_signed; trust the server's CA with 'cafile'.", PHP_SSL),
+    _e("lint.php.smtp_auto_tls_off", H, 295,
+       "PHPMailer SMTPAutoTLS = false",
+       "SMTPAutoTLS = false skips STARTTLS even when the server offers it, so the "
+       "password and the mail go in clear text.",
+       "Remove SMTPAutoTLS = false and set SMTPSecure = PHPMailer::ENCRYPTION_STARTTLS.",
+       "https://github.com/PHPMailer/PHPMailer/wiki/Troubleshooting"),
+    _e("lint.php.mailer_dsn_verify_peer", C, 295,
+       "Mailer DSN with verify_peer=0",
+       "A Symfony/Laravel mailer DSN with verify_peer=0 accepts any certificate. " + _ANY,
+       "Remove verify_peer=0 from the DSN; for a private CA configure the CA file.",
+       "https://symfony.com/doc/current/mailer.html#tls-peer-verification"),
+    _e("lint.php.curl_verify_off", C, 295,
+       "cURL certificate check off",
+       "{key} switched off makes cURL accept any certificate (or any name). " + _ANY,
+       "Keep CURLOPT_SSL_VERIFYPEER true and CURLOPT_SSL_VERIFYHOST 2; set CURLOPT_CAINFO "
+       "for a private CA.", "https://curl.se/libcurl/c/CURLOPT_SSL_VERIFYPEER.html"),
+)
+
+_NATIVE = (
+    _e("lint.go.insecure_skip_verify", C, 295,
+       "Go tls.Config InsecureSkipVerify: true",
+       "InsecureSkipVerify: true accepts any certificate for any name (net/smtp, gomail, "
+       "any tls.Config). " + _ANY,
+       "Remove it and set ServerName; for a private CA set RootCAs.", GO_TLS),
+    _e("lint.csharp.cert_callback_true", C, 295,
+       "Certificate validation callback that returns true",
+       "{key} always returns true, so MailKit/.NET accepts any certificate. " + _ANY,
+       "Remove the callback; for a private CA check the chain against that CA and the "
+       "host name, returning sslPolicyErrors == SslPolicyErrors.None otherwise.", MAILKIT),
+    _e("lint.csharp.no_revocation_check", M, 295,
+       "MailKit revocation check off",
+       "CheckCertificateRevocation = false accepts a certificate that its CA revoked, "
+       "for example after its key was stolen.",
+       "Keep CheckCertificateRevocation = true.", MAILKIT),
+    _e("lint.csharp.starttls_when_available", M, 295,
+       "MailKit SecureSocketOptions.StartTlsWhenAvailable",
+       "StartTlsWhenAvailable continues without TLS when STARTTLS is missing. "
+       + _DOWNGRADE,
+       "Use SecureSocketOptions.StartTls (port 587) or SslOnConnect (port 465).", MAILKIT),
+    _e("lint.ruby.verify_none", C, 295,
+       "Ruby mail with OpenSSL verify mode none",
+       "openssl_verify_mode none (ActionMailer, Mail, Net::SMTP) accepts any "
+       "certificate. " + _ANY,
+       "Use openssl_verify_mode: 'peer' and ca_file: for a private CA.",
+       "https://guides.rubyonrails.org/action_mailer_basics.html"),
+    _e("lint.rust.accept_invalid_certs", C, 295,
+       "Rust TLS accepts invalid certificates",
+       "dangerous_accept_invalid_certs(true) (lettre, native-tls) accepts any "
+       "certificate. " + _ANY,
+       "Remove it; for a private CA use add_root_certificate().", LETTRE),
+    _e("lint.rust.accept_invalid_hostnames", H, 297,
+       "Rust TLS accepts invalid host names",
+       "dangerous_accept_invalid_hostnames(true) accepts a certificate for another "
+       "name. " + _ANY_NAME,
+       "Remove it and connect to the name on the certificate.", LETTRE),
+)
+
+_CONFIG = (
+    _e("lint.spring.mail_ssl_trust_all", C, 295,
+       "Mail property ssl.trust = *",
+       "{key} = * makes Jakarta Mail (Spring Boot spring.mail.properties) trust every "
+       "certificate. " + _ANY,
+       "Remove it, or set it to the exact mail host; import a private CA into the "
+       "trust store.", JAKARTA),
+    _e("lint.spring.mail_no_identity_check", H, 297,
+       "Mail property checkserveridentity = false",
+       "{key} = false skips the host name check. " + _ANY_NAME,
+       "Set it to true.", JAKARTA),
+    _e("lint.env.node_tls_reject_unauthorized", C, 295,
+       "NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment",
+       "Every TLS connection of the Node.js process accepts any certificate. " + _ANY,
+       "Remove it; set NODE_EXTRA_CA_CERTS for a private CA.", NODE_TLS),
+    _e("lint.env.verify_peer_off", C, 295,
+       "Mail peer verification off in the environment",
+       "{key} turns peer verification off for the mailer. " + _ANY,
+       "Remove it (or set it to true) and configure the CA file for a private CA.",
+       PHP_SSL),
+    _e("lint.msmtp.tls_certcheck_off", C, 295,
+       "msmtp tls_certcheck off",
+       "tls_certcheck off makes msmtp accept any certificate. " + _ANY,
+       "Use tls_certcheck on with tls_trust_file (or tls_fingerprint for one server).",
+       "https://marlam.de/msmtp/msmtp.html"),
+    _e("lint.mutt.ssl_verify_host_off", H, 297,
+       "mutt ssl_verify_host unset",
+       "With ssl_verify_host off mutt accepts a certificate for another name. "
+       + _ANY_NAME,
+       "set ssl_verify_host = yes.", "http://www.mutt.org/doc/manual/"),
+    _e("lint.mutt.ssl_verify_dates_off", H, 295,
+       "mutt ssl_verify_dates unset",
+       "With ssl_verify_dates off mutt accepts expired certificates, whose keys may "
+       "have been stolen or retired.",
+       "set ssl_verify_dates = yes.", "http://www.mutt.org/doc/manual/"),
+    _e("lint.shell.curl_insecure", C, 295,
+       "curl -k against a mail server",
+       "curl --insecure on {url} accepts any certificate and sends the credentials "
+       "anyway. " + _ANY,
+       "Drop -k/--insecure; use --cacert ca.pem for a private CA and --ssl-reqd.",
+       "https://everything.curl.dev/usingcurl/tls/verify"),
+    _e("lint.shell.swaks_no_verify", C, 295,
+       "swaks TLS without --tls-verify",
+       "swaks does not verify the certificate unless --tls-verify is given. " + _ANY,
+       "Add --tls-verify (and --tls-ca-path for a private CA).",
+       "https://jetmore.org/john/code/swaks/latest/doc/ref.txt"),
+)
+
+_META = (
+    Entry("lint.expired_exception", H,
+          "Lint exception expired",
+          "The exception for {rule} ran until {until}; the finding is back.",
+          "Fix the code, or renew the exception with a new date and a reason.", (), 295),
+    Entry("lint.bad_exception", M,
+          "Lint exception without a date or a reason",
+          "A mailtls exception comment needs: mailtls: allow RULE-ID until YYYY-MM-DD "
+          "-- reason. Found: {text}",
+          "Write the rule id, an end date and a reason, or remove the comment.", (), 295),
+    Entry("lint.file_skipped", INFO,
+          "File not scanned",
+          "Reason: {reason}.",
+          "Scan the file's source form, or exclude it with --exclude.", ()),
+    Entry("lint.file_partial", INFO,
+          "File scanned in part",
+          "Reason: {reason}.",
+          "Fix the syntax error so that the whole file can be checked.", ()),
+)
+
+#: Reasons for file notes (the ``reason`` param; translated when shown).
+REASONS = (
+    "binary file",
+    "larger than the size limit",
+    "not UTF-8; read as Latin-1",
+    "syntax error; not parsed",
+    "syntax errors; scanned what parsed",
+    "nested too deeply to parse",
+    "could not be read",
+    "internal error while scanning",
+)
+
+UI_STRINGS = (
+    "Fix",
+    "findings",
+    "files scanned",
+    "not scanned",
+    "No findings.",
+    "critical",
+    "high",
+    "medium",
+    "low",
+    "info",
+    *REASONS,
+)
+
+PART = Part(
+    "mailtls-lint",
+    _PYTHON + _JVM + _WEB + _NATIVE + _CONFIG + _META,
+    UI_STRINGS,
+    frozenset({"reason"}),
+)

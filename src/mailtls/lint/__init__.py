@@ -1,0 +1,34 @@
+"""``mailtls lint``: find code and configuration that turns certificate checks off.
+
+Python is read through :mod:`ast` with local data flow (:mod:`.python`); Java, Kotlin,
+JavaScript, TypeScript, PHP, Go, C#, Ruby and Rust through tree-sitter grammars and
+queries (:mod:`.treesitter`, :mod:`.ts_rules`, :mod:`.ts_special`); configuration files
+and shell scripts through small parsers (:mod:`.configs`, :mod:`.shell`). Findings come
+from the catalogue (ids ``lint.*``); inline exceptions expire (:mod:`.allow`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from .engine import Options, Report, lint_files
+from .walk import WalkError, changed_since, collect, only_changed
+
+__all__ = ["Options", "Report", "WalkError", "lint_paths"]
+
+
+def lint_paths(
+    paths: Sequence[Path],
+    exclude: Sequence[str] = (),
+    since: str | None = None,
+    options: Options | None = None,
+) -> Report:
+    """Lint files and folders; ``since`` keeps only files changed since that git revision."""
+    files = collect(paths, exclude)
+    if since is not None:
+        changed: set[str] = set()
+        for p in paths:
+            changed |= changed_since(since, p)
+        files = only_changed(files, changed)
+    return lint_files(files, options)

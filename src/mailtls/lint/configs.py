@@ -1,0 +1,191 @@
+"""Configuration formats: .properties, YAML, .env, msmtprc, muttrc, Postfix main.cf.
+
+Each has a small real parser (key/value with continuations, a YAML node tree with line
+marks, shlex for muttrc), so a commented-out line is never a finding.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+import shlex
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import yaml
+
+from .base import Hit, Scan, is_false, strip_quotes
+from .shell import scan_shell
+
+MAIL_TRUST = re.compile(r"(^|\.)mail\.(smtps?|imaps?|pop3s?)\.ssl\.trust$")
+MAIL_IDENTITY = re.compile(r"(^|\.)mail\.(smtps?|imaps?|pop3s?)\.ssl\.checkserveridentity$")
+VERIFY_PEER = re.compile(r"(^|_)VERIFY_PEER(_NAME)?$", re.IGNORECASE)
+DSN_OFF = re.compile(r"^[a-z0-9+]+://\S*[?&]verify_peer=(0|false)\b", re.IGNORECASE)
+SHELL_KEYS = frozenset({"run", "script", "before_script", "after_script", "command"})
+
+
+def key_value(rule_key: str, value: str, line: int, out: Scan) -> None:
+    """The rules shared by every key/value format (properties, YAML, .env)."""
+    key = rule_key.strip().strip("[]").replace("[", "").replace("]", "")
+    value = strip_quotes(value)
+    last = key.rsplit(".", 1)[-1]
+    if MAIL_TRUST.search(key) and value.strip() == "*":
+        out.hit("lint.spring.mail_ssl_trust_all", line, key=key)
+    elif MAIL_IDENTITY.search(key) and is_false(value):
+        out.hit("lint.spring.mail_no_identity_check", line, key=key)
+    elif last.upper() == "NODE_TLS_REJECT_UNAUTHORIZED" and value.strip() == "0":
+        out.hit("lint.env.node_tls_reject_unauthorized", line)
+    elif (VERIFY_PEER.search(last) and is_false(value)) or DSN_OFF.match(value.strip()):
+        out.hit("lint.env.verify_peer_off", line, key=key)
+
+
+def properties_lines(text: str) -> Iterator[tuple[int, str]]:
+    """Logical lines of a .properties file (continuations joined, comments dropped)."""
+    start, buf = 0, ""
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.lstrip()
+        if not buf:
+            if not line or line[0] in "#!":
+                continue
+            start = number
+        if line.endswith("\\") and not line.endswith("\\\\"):
+            buf += line[:-1]
+            continue
+        yield start, buf + line
+        buf = ""
+    if buf:
+        yield start, buf
+
+
+def scan_properties(text: str) -> Scan:
+    out = Scan()
+    for number, line in properties_lines(text):
+        match = re.match(r"((?:\\.|[^=:\s])+)\s*[=:\s]\s*(.*)$", line)
+        if match:
+            key_value(match.group(1).replace("\\", ""), match.group(2).strip(), number, out)
+    return out
+
+
+def scan_env(text: str) -> Scan:
+    out = Scan()
+    for number, raw in enumerate(text.splitlines(), 1):
+        line = raw.strip()
+        if not line or line.startswith("#") or "=" not in line:
+            continue
+        key, _, value = line.removeprefix("export ").partition("=")
+        if value and value[0] not in "'\"":
+            value = value.split(" #", 1)[0]
+        key_value(key.strip(), value.strip(), number, out)
+    return out
+
+
+def scan_yaml(text: str) -> Scan:
+    out = Scan()
+    try:
+        for doc in yaml.compose_all(text, Loader=yaml.SafeLoader):
+            if doc is not None:
+                _walk_yaml(doc, "", out)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        out.note("lint.file_partial", "syntax errors; scanned what parsed",
+                 mark.line + 1 if mark is not None else 1)
+    except RecursionError:
+        out.note("lint.file_partial", "nested too deeply to parse")
+    return out
+
+
+def _walk_yaml(node: yaml.Node, prefix: str, out: Scan) -> None:
+    stack: list[tuple[yaml.Node, str]] = [(node, prefix)]
+    while stack:
+        current, path = stack.pop()
+        if isinstance(current, yaml.MappingNode):
+            for key_node, value_node in current.value:
+                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+                stack.append((value_node, f"{path}.{key}" if path else key))
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, path) for item in current.value)
+        elif isinstance(current, yaml.ScalarNode):
+            _yaml_scalar(current, path, out)
+
+
+def _yaml_scalar(node: yaml.ScalarNode, path: str, out: Scan) -> None:
+    line = node.start_mark.line + 1
+    last = path.rsplit(".", 1)[-1]
+    value = str(node.value)
+    if last in SHELL_KEYS and ("curl" in value or "swaks" in value):
+        first = line + 1 if node.style in ("|", ">") else line
+        scan_shell(value, first, out)
+        return
+    key_value(path, value, line, out)
+
+
+def scan_msmtp(text: str) -> Scan:
+    out = Scan()
+    for number, raw in enumerate(text.splitlines(), 1):
+        words = raw.split("#", 1)[0].split()
+        if len(words) >= 2 and words[0] == "tls_certcheck" and words[1].lower() == "off":
+            out.hit("lint.msmtp.tls_certcheck_off", number)
+    return out
+
+
+MUTT_VARS = {
+    "ssl_verify_host": "lint.mutt.ssl_verify_host_off",
+    "ssl_verify_dates": "lint.mutt.ssl_verify_dates_off",
+}
+
+
+def _mutt_off(command: str, assignment: str) -> str | None:
+    """The variable that ``set``/``unset`` ``assignment`` turns off, if one of ours."""
+    name, _, value = assignment.partition("=")
+    for prefix in ("no", "inv"):
+        if command == "set" and name.startswith(prefix) and name[len(prefix):] in MUTT_VARS:
+            return name[len(prefix):]
+    turned_off = command in ("unset", "toggle") or (command == "set" and is_false(value or "yes"))
+    if name in MUTT_VARS and turned_off:
+        return name
+    return None
+
+
+def scan_mutt(text: str) -> Scan:
+    out = Scan()
+    for number, raw in enumerate(text.splitlines(), 1):
+        try:
+            words = shlex.split(re.sub(r"\s*=\s*", "=", raw), comments=True)
+        except ValueError:
+            continue
+        command = ""
+        for word in words:
+            for part in word.split(";"):
+                if part in ("set", "unset", "toggle", "reset"):
+                    command = part
+                elif command and part:
+                    var = _mutt_off(command, part.replace(" ", ""))
+                    if var:
+                        out.hit(MUTT_VARS[var], number, key=var)
+    return out
+
+
+#: The optional hook into ``mailtls audit-config``: a module with
+#: ``lint_main_cf(text: str, path: str) -> list[tuple[str, int, dict[str, str]]]``
+#: (finding id, line, params). Until it exists, main.cf files are not scanned.
+POSTFIX_MODULE = "mailtls.checks.postfix"
+
+
+def postfix_rules() -> Callable[[str, str], list[tuple[str, int, dict[str, str]]]] | None:
+    """The audit-config rules for main.cf, if that module is installed and has the hook."""
+    try:
+        module: Any = importlib.import_module(POSTFIX_MODULE)
+    except ImportError:
+        return None
+    hook = getattr(module, "lint_main_cf", None)
+    return hook if callable(hook) else None
+
+
+def scan_postfix(text: str, path: str = "main.cf") -> Scan:
+    out = Scan()
+    hook = postfix_rules()
+    if hook is None:
+        return out
+    for finding_id, line, params in hook(text, path):
+        out.hits.append(Hit(finding_id, line, params=dict(params)))
+    return out

@@ -1,0 +1,308 @@
+"""Python rules over the standard ``ast``, with local data flow inside each function.
+
+The visitor walks statements in source order and keeps, per scope, what each name (or
+dotted attribute such as ``self.smtp``) holds: ``false``, ``none``, a context that does
+not verify (``bad_ctx``, or ``plain_ctx`` for ``SSLContext()`` without
+PROTOCOL_TLS_CLIENT, which does not verify by default), a verifying one (``good_ctx``), a
+mail client object (``mail:smtplib``), ``cert_none``. So ``ctx = None`` then
+``starttls(context=ctx)``, or ``v = False`` then ``validate_certs=v``, are found, and a
+comment or a string that mentions ``CERT_NONE`` never is.
+"""
+
+from __future__ import annotations
+
+import ast
+
+from .base import Scan
+
+UNVERIFIED = frozenset({"ssl._create_unverified_context", "ssl._create_stdlib_context"})
+CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
+RULE = {lib: f"lint.python.{lib}_no_context" for lib in ("smtplib", "imaplib", "poplib")}
+#: Implicit-TLS classes: (library, context keyword).
+IMPLICIT = {
+    "smtplib.SMTP_SSL": ("smtplib", "context"),
+    "imaplib.IMAP4_SSL": ("imaplib", "ssl_context"),
+    "poplib.POP3_SSL": ("poplib", "context"),
+}
+PLAIN = {
+    "smtplib.SMTP": "smtplib",
+    "smtplib.LMTP": "smtplib",
+    "imaplib.IMAP4": "imaplib",
+    "poplib.POP3": "poplib",
+}
+#: STARTTLS method per library: (method, context keyword, context position).
+STARTTLS = {
+    "smtplib": ("starttls", "context", 2),
+    "imaplib": ("starttls", "ssl_context", 0),
+    "poplib": ("stls", "context", 0),
+}
+NOT_VERIFYING = frozenset({"none", "plain_ctx"})
+CERT_KEYS = frozenset({"cert_reqs", "verify_mode", "ssl_cert_reqs"})
+
+
+def imports(tree: ast.Module) -> dict[str, str]:
+    """Local name -> dotted origin, from every import in the module."""
+    aliases: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                local = a.asname or a.name.split(".")[0]
+                aliases[local] = a.name if a.asname else a.name.split(".")[0]
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            for a in node.names:
+                aliases[a.asname or a.name] = f"{node.module}.{a.name}"
+    return aliases
+
+
+class Visitor(ast.NodeVisitor):
+    def __init__(self, aliases: dict[str, str], out: Scan) -> None:
+        self.aliases = aliases
+        self.out = out
+        self.scopes: list[dict[str, str]] = [{}]
+        self.fields: list[dict[str, str]] = [{}]  # self.<attr> per class, across methods
+        roots = {v.split(".")[0] for v in aliases.values()}
+        self.mail_libs = roots & set(STARTTLS)
+        self.aiosmtplib = "aiosmtplib" in roots
+        self.http = bool(roots & {"requests", "httpx"})
+
+    # --- names and values -------------------------------------------------------
+    def resolve(self, node: ast.expr) -> str | None:
+        if isinstance(node, ast.Name):
+            return self.aliases.get(node.id, node.id)
+        if isinstance(node, ast.Attribute):
+            base = self.resolve(node.value)
+            return f"{base}.{node.attr}" if base else None
+        return None
+
+    def lookup(self, name: str) -> str | None:
+        if name.startswith("self."):
+            return self.fields[-1].get(name)
+        for scope in reversed(self.scopes):
+            if name in scope:
+                return scope[name]
+        return None
+
+    def evaluate(self, node: ast.expr | None) -> str | None:
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant):
+            if node.value is False:
+                return "false"
+            return "none" if node.value is None else None
+        if isinstance(node, ast.Call):
+            return self.call_kind(node)
+        name = self.resolve(node)
+        if name in CERT_NONE:
+            return "cert_none"
+        if name == "ssl.CERT_REQUIRED":
+            return "cert_required"
+        return self.lookup(name) if name else None
+
+    def call_kind(self, node: ast.Call) -> str | None:
+        fn = self.resolve(node.func) or ""
+        if fn in UNVERIFIED:
+            return "bad_ctx"
+        if fn == "ssl.create_default_context":
+            return "good_ctx"
+        if fn == "ssl.SSLContext":
+            proto = node.args[0] if node.args else _kw(node, "protocol")
+            client = self.resolve_opt(proto) == "ssl.PROTOCOL_TLS_CLIENT"
+            return "good_ctx" if client else "plain_ctx"
+        if fn in PLAIN or fn in IMPLICIT:
+            return "mail:" + (PLAIN.get(fn) or IMPLICIT[fn][0])
+        return None
+
+    def resolve_opt(self, node: ast.expr | None) -> str | None:
+        return self.resolve(node) if node is not None else None
+
+    def bind(self, target: ast.expr, value: str | None) -> None:
+        name = self.resolve(target) if isinstance(target, ast.Name | ast.Attribute) else None
+        if name is None:
+            return
+        scope = self.fields[-1] if name.startswith("self.") else self.scopes[-1]
+        if value is None:
+            scope.pop(name, None)
+        else:
+            scope[name] = value
+
+    def hit(self, rule: str, node: ast.expr | ast.stmt, **params: str) -> None:
+        self.out.hit(rule, node.lineno, node.col_offset + 1, **params)
+
+    # --- scopes and statements ----------------------------------------------------
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.scopes.append({})
+        self.generic_visit(node)
+        self.scopes.pop()
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        self.visit(node.value)
+        value = self.evaluate(node.value)
+        for target in node.targets:
+            self.assign(target, node.value, value)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self.assign(node.target, node.value, self.evaluate(node.value))
+
+    def visit_With(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self.bind(item.optional_vars, self.evaluate(item.context_expr))
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With
+
+    def assign(self, target: ast.expr, value_node: ast.expr, value: str | None) -> None:
+        if isinstance(target, ast.Attribute):
+            self.attribute_set(target, value_node, value)
+        self.bind(target, value)
+
+    def attribute_set(self, target: ast.Attribute, value_node: ast.expr, value: str | None) -> None:
+        owner = self.resolve(target.value)
+        if target.attr == "check_hostname" and value == "false":
+            self.hit("lint.python.check_hostname_false", target)
+        elif target.attr == "verify_mode" and value == "cert_none":
+            self.hit("lint.python.cert_none", value_node)
+        elif target.attr == "verify" and value == "false" and self.http:
+            self.hit("lint.python.http_verify_false", target)
+        else:
+            if target.attr == "verify_mode" and value == "cert_required" and owner:
+                self.bind(target.value, "good_ctx")
+            return
+        if owner:
+            self.bind(target.value, "bad_ctx")
+
+    def visit_Attribute(self, node: ast.Attribute) -> None:
+        if self.resolve(node) in UNVERIFIED:
+            self.hit("lint.python.unverified_context", node, call=self.resolve(node) or "")
+        self.generic_visit(node)
+
+    def visit_Name(self, node: ast.Name) -> None:
+        name = self.resolve(node)
+        if name in UNVERIFIED and isinstance(node.ctx, ast.Load):
+            self.hit("lint.python.unverified_context", node, call=name or "")
+
+    def visit_Dict(self, node: ast.Dict) -> None:
+        for key, value in zip(node.keys, node.values, strict=True):
+            if isinstance(key, ast.Constant) and key.value in CERT_KEYS and self.cert_none(value):
+                self.hit("lint.python.cert_none", value)
+        self.generic_visit(node)
+
+    def cert_none(self, node: ast.expr) -> bool:
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            return node.value.upper() in ("CERT_NONE", "NONE")
+        return self.evaluate(node) == "cert_none"
+
+    # --- calls ----------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        fn = self.resolve(node.func) or ""
+        kwargs = {k.arg: k.value for k in node.keywords if k.arg}
+        star = any(k.arg is None for k in node.keywords)
+        if fn in IMPLICIT and not star:
+            lib, key = IMPLICIT[fn]
+            if self.evaluate(kwargs.get(key)) in NOT_VERIFYING or key not in kwargs:
+                self.hit(RULE[lib], node, call=fn.split(".")[-1] + "()")
+        if isinstance(node.func, ast.Attribute) and not star:
+            self.starttls(node, node.func, kwargs)
+        self.keywords(node, fn, kwargs, star)
+        self.generic_visit(node)
+
+    def starttls(self, node: ast.Call, func: ast.Attribute, kwargs: dict[str, ast.expr]) -> None:
+        kind = self.evaluate(func.value) or ""
+        lib = kind[5:] if kind.startswith("mail:") else self.only_lib(func.attr, kind)
+        if lib is None or STARTTLS[lib][0] != func.attr:
+            return
+        _, key, pos = STARTTLS[lib]
+        ctx = kwargs.get(key) or (node.args[pos] if len(node.args) > pos else None)
+        if ctx is None or self.evaluate(ctx) in NOT_VERIFYING:
+            self.hit(RULE[lib], node, call=f"{func.attr}()")
+
+    def only_lib(self, method: str, receiver_kind: str) -> str | None:
+        """The mail library of an untyped receiver: the only one imported that has ``method``."""
+        if receiver_kind or self.aiosmtplib:
+            return None
+        libs = [lib for lib in self.mail_libs if STARTTLS[lib][0] == method]
+        return libs[0] if len(libs) == 1 else None
+
+    def keywords(self, node: ast.Call, fn: str, kwargs: dict[str, ast.expr], star: bool) -> None:
+        for key in CERT_KEYS & kwargs.keys():
+            if self.cert_none(kwargs[key]):
+                self.hit("lint.python.cert_none", kwargs[key])
+        if self.aiosmtplib and self.evaluate(kwargs.get("validate_certs")) == "false":
+            self.hit("lint.python.aiosmtplib_no_verify", kwargs["validate_certs"])
+        if self.aiosmtplib and self.evaluate(kwargs.get("start_tls")) == "none":
+            self.hit("lint.python.aiosmtplib_opportunistic", kwargs["start_tls"])
+        if self.http and self.evaluate(kwargs.get("verify")) == "false":
+            self.hit("lint.python.http_verify_false", kwargs["verify"])
+        if fn == "flask_mail.Mail":
+            self.hit("lint.python.flask_mail_no_context", node)
+        if fn == "yagmail.SMTP" and not star:
+            starttls = kwargs.get("smtp_starttls")
+            if "context" not in kwargs or (
+                isinstance(starttls, ast.Constant) and starttls.value is True
+            ):
+                self.hit("lint.python.yagmail_no_context", node)
+
+    # --- Django -------------------------------------------------------------------
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        if any((self.resolve(b) or "").endswith("EmailBackend") for b in node.bases):
+            for stmt in node.body:
+                if _defines(stmt, "ssl_context") and not self.verifying(stmt):
+                    self.hit("lint.python.django_ssl_context", stmt, name=node.name)
+        self.scopes.append({})
+        self.fields.append({})
+        self.generic_visit(node)
+        self.fields.pop()
+        self.scopes.pop()
+
+    def verifying(self, stmt: ast.stmt) -> bool:
+        """Builds a verifying context and weakens nothing."""
+        builds = weakens = False
+        for n in ast.walk(stmt):
+            if isinstance(n, ast.Call):
+                kind = self.call_kind(n)
+                builds |= kind == "good_ctx" or (self.resolve(n.func) or "") == "super"
+            elif isinstance(n, ast.Attribute | ast.Name):
+                weakens |= (self.resolve(n) or "") in UNVERIFIED | CERT_NONE
+            if isinstance(n, ast.Assign) and isinstance(n.targets[0], ast.Attribute):
+                off = self.evaluate(n.value) == "false"
+                weakens |= n.targets[0].attr == "check_hostname" and off
+        return builds and not weakens
+
+
+def _kw(node: ast.Call, name: str) -> ast.expr | None:
+    return next((k.value for k in node.keywords if k.arg == name), None)
+
+
+def _defines(stmt: ast.stmt, name: str) -> bool:
+    if isinstance(stmt, ast.FunctionDef | ast.AsyncFunctionDef):
+        return stmt.name == name
+    if isinstance(stmt, ast.Assign):
+        return any(isinstance(t, ast.Name) and t.id == name for t in stmt.targets)
+    return False
+
+
+def scan_python(source: str) -> Scan:
+    """Every Python rule over one module's source."""
+    out = Scan()
+    try:
+        tree = ast.parse(source)
+    except SyntaxError as exc:
+        out.note("lint.file_skipped", "syntax error; not parsed", exc.lineno or 1)
+        return out
+    except (RecursionError, MemoryError):
+        out.note("lint.file_skipped", "nested too deeply to parse")
+        return out
+    except ValueError:  # null bytes
+        out.note("lint.file_skipped", "binary file")
+        return out
+    try:
+        Visitor(imports(tree), out).visit(tree)
+    except RecursionError:
+        out.note("lint.file_partial", "nested too deeply to parse")
+    return out

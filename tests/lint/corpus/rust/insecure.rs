@@ -1,0 +1,15 @@
+use lettre::transport::smtp::client::{Tls, TlsParameters};
+use lettre::SmtpTransport;
+
+fn transport() -> SmtpTransport {
+    let tls = TlsParameters::builder("smtp.example.org".into())
+        .dangerous_accept_invalid_certs(true) // expect: lint.rust.accept_invalid_certs
+        .dangerous_accept_invalid_hostnames(true) // expect: lint.rust.accept_invalid_hostnames
+        .build()
+        .unwrap();
+    SmtpTransport::relay("smtp.example.org").unwrap().tls(Tls::Required(tls)).build()
+}
+
+fn http() -> reqwest::Client {
+    reqwest::Client::builder().danger_accept_invalid_certs(true).build().unwrap() // expect: lint.rust.accept_invalid_certs
+}

@@ -1,0 +1,12 @@
+use lettre::transport::smtp::client::{Certificate, TlsParameters};
+
+// .dangerous_accept_invalid_certs(true) is never used here
+const NOTE: &str = "dangerous_accept_invalid_hostnames(true)";
+
+fn params(pem: &[u8]) -> TlsParameters {
+    TlsParameters::builder("smtp.example.org".into())
+        .add_root_certificate(Certificate::from_pem(pem).unwrap())
+        .dangerous_accept_invalid_certs(false)
+        .build()
+        .unwrap()
+}
