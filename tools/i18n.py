@@ -58,15 +58,25 @@ def update() -> None:
 
 def update_one(lang: str, part: Part) -> None:
     old = load(lang, part)
-    new = Catalog(locale=lang, project="mailtls", domain=part.domain)
+    new = Catalog(
+        locale=lang,
+        project="mailtls",
+        domain=part.domain,
+        creation_date=old.creation_date,  # keep the header still: no churn without change
+        revision_date=old.revision_date,
+    )
     for mid in msgids(part):
         msg = old.get(mid)
         new.add(mid, msg.string if msg is not None else "")
     path = po_path(lang, part)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("wb") as f:
-        write_po(f, new, width=100, omit_header=False)
-    path.with_suffix(".mo").write_bytes(mo_bytes(new))
+    buf = io.BytesIO()
+    write_po(buf, new, width=100, omit_header=False)
+    if not path.exists() or path.read_bytes() != buf.getvalue():
+        path.write_bytes(buf.getvalue())
+    mo = mo_bytes(new)
+    if not path.with_suffix(".mo").exists() or path.with_suffix(".mo").read_bytes() != mo:
+        path.with_suffix(".mo").write_bytes(mo)
 
 
 def check() -> int:
