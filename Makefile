@@ -40,3 +40,10 @@ bench: install
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
+
+## testssl.sh's answers on the truth listeners -> tests/deep/truth/*.json (root; not in CI).
+.PHONY: truth
+truth: install deps
+	command -v testssl >/dev/null || command -v testssl.sh >/dev/null || \
+	  { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q testssl.sh; }
+	$(BIN)/python tools/truth.py

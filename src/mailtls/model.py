@@ -174,10 +174,24 @@ class ScanResult:
     elapsed: float = 0.0
     error: str | None = None
     deep: DeepObservation | None = None  # with scan --deep
+    grade: GradeInfo | None = None  # with scan --deep or --policy
+    chains: tuple[tuple[CertInfo, ...], ...] = ()  # every chain --deep found (RSA, ECDSA...)
+
 
     @property
     def worst(self) -> Severity | None:
         return max((f.severity for f in self.findings), default=None)
+
+
+@dataclass(frozen=True)
+class GradeInfo:
+    """The letter grade of one result (computed by mailtls.policy): the letter, the policy
+    and role it was graded for, and the grade.* findings that capped it, worst first."""
+
+    letter: str
+    policy: str
+    role: str
+    reasons: tuple[Finding, ...] = ()
 
 
 #: Protocol versions in order, as reports name them.
@@ -213,6 +227,7 @@ class DeepObservation:
     heartbleed: str | None = None  # "vulnerable", "not vulnerable", "inconclusive"
     ccs_injection: str | None = None
     starttls_injection: str | None = None
+    starttls_injection_evidence: tuple[str, ...] = ()  # the replies that gave it away
     mail_without_tls: int | None = None  # reply code to MAIL FROM before STARTTLS (SMTP)
     starttls_seen: tuple[bool, ...] = ()  # STARTTLS advertised, per connection
     connections: int = 0

@@ -10,12 +10,16 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .checks import CheckContext, evaluate
-from .model import ScanResult, Severity, Target
+from .model import DeepObservation, GradeInfo, Observation, ScanResult, Severity, Target
 from .net.probe import probe
 from .verify import TrustStore
+
+#: after these the endpoint never reached its TLS stage: nothing for --deep to look at
+NO_DEEP = frozenset({"conn.refused", "conn.timeout", "conn.rate_limited", "conn.resolve_failed",
+                     "conn.protocol_error", "conn.closed", "starttls.refused"})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -27,6 +31,9 @@ class ScanOptions:
     ehlo: str = "mailtls.invalid"
     warn_days: int = 30
     now: dt.datetime | None = None  # None: the real time when each endpoint is checked
+    deep: bool = False  # scan --deep: protocols, suites, groups, vulnerabilities, mail checks
+    gentle: bool = False  # --deep one connection at a time, with pauses
+    policy: str | None = None  # grade against this policy (mozilla-intermediate with --deep)
 
 
 async def scan(
@@ -46,18 +53,50 @@ async def scan(
     async def one(target: Target) -> ScanResult:
         async with overall:
             obs = await probe(target, timeout=options.timeout, ehlo=options.ehlo, limiter=limiter)
+            deep = await deep_scan(obs, options, limiter) if options.deep else None
         ctx = CheckContext(
             options.store,
             options.now or dt.datetime.now(dt.UTC),
             options.warn_days,
             options.timeout,
         )
-        result = evaluate(obs, ctx)
+        result = with_grade(evaluate(obs, ctx, deep), options)
         if on_result:
             on_result(result)
         return result
 
     return list(await asyncio.gather(*(one(t) for t in targets)))
+
+
+async def deep_scan(
+    obs: Observation, options: ScanOptions, limiter: Callable[[str], asyncio.Semaphore]
+) -> DeepObservation | None:
+    """The deep probes of an endpoint whose TLS stage the plain probe reached (a failed
+    handshake included: our own hellos may still get answers), on the same address."""
+    if obs.error_id in NO_DEEP or obs.starttls_offered is False:
+        return None
+    from .net.deep import Budget, deep_probe  # only --deep pays for the import
+
+    target = obs.target
+    if obs.address and not target.address:
+        target = replace(target, address=obs.address)
+    per_connection = min(options.timeout, 10.0)
+    budget = Budget(
+        timeout=per_connection, read_timeout=min(per_connection, 5.0), gentle=options.gentle
+    )
+    return await deep_probe(target, budget=budget, limiter=limiter, ehlo=options.ehlo)
+
+
+def with_grade(result: ScanResult, options: ScanOptions) -> ScanResult:
+    """The result with its grade, when --deep or --policy asks for one."""
+    if not (options.deep or options.policy):
+        return result
+    try:
+        from .policy import DEFAULT_POLICY, grade
+    except ImportError:  # pragma: no cover - the policy module ships with mailtls
+        return result
+    g = grade(result, options.policy or DEFAULT_POLICY)
+    return replace(result, grade=GradeInfo(g.letter, g.policy, g.role, tuple(g.reasons)))
 
 
 def run_scan(targets: Sequence[Target], options: ScanOptions) -> list[ScanResult]:

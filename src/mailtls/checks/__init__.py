@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from cryptography import x509
 
 from ..catalog import new_finding, severity_of
-from ..model import Finding, Observation, ScanResult
+from ..model import DeepObservation, Finding, Observation, ScanResult
 from ..verify import TrustStore, cert_info, diagnose
 
 #: error ids after which the endpoint counts as "could not be tested"
@@ -96,11 +96,15 @@ def _load_chain(chain_der: tuple[bytes, ...]) -> list[x509.Certificate]:
 RULES = (connection_findings, starttls_findings, certificate_findings, protocol_findings)
 
 
-def evaluate(obs: Observation, ctx: CheckContext) -> ScanResult:
-    """Every rule over one observation, collected into the endpoint's result."""
+def evaluate(
+    obs: Observation, ctx: CheckContext, deep: DeepObservation | None = None
+) -> ScanResult:
+    """Every rule over one observation (and the deep scan's, if any), into one result."""
     findings: list[Finding] = []
     for rule in RULES:
         findings += rule(obs, ctx)
+    if deep is not None:
+        findings += deep_findings(obs, deep, [f.id for f in findings])
     if sum(f.primary for f in findings) > 1:  # a connection error outranks what follows
         first = next(i for i, f in enumerate(findings) if f.primary)
         findings = [
@@ -121,4 +125,16 @@ def evaluate(obs: Observation, ctx: CheckContext) -> ScanResult:
         tested=tested and obs.error_id not in UNTESTED,
         elapsed=obs.elapsed,
         error=obs.error,
+        deep=deep,
+        chains=tuple(tuple(cert_info(c) for c in _load_chain(ch)) for ch in deep.certificates)
+        if deep is not None
+        else (),
     )
+
+
+def deep_findings(obs: Observation, deep: DeepObservation, already: list[str]) -> list[Finding]:
+    """The rules of checks/tls.py and checks/mail.py (imported here: only --deep needs them)."""
+    from .mail import mail_findings
+    from .tls import tls_findings
+
+    return tls_findings(deep, already) + mail_findings(obs, deep)

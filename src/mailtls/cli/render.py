@@ -11,7 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from ..catalog import describe, tr
-from ..model import Finding, ScanResult, Severity
+from ..model import DeepObservation, Finding, ScanResult, Severity
+from ..proto.tls.registry import CipherSuite, NamedGroup, cipher_suite, sslv2_cipher
 
 STYLE = {
     Severity.CRITICAL: "bold red",
@@ -109,3 +110,144 @@ def render_summary(results: Sequence[ScanResult], console: Console, lang: str) -
         parts.append(f"{untested} {tr('not tested', lang)}")
     console.print()
     console.print(", ".join(parts))
+
+
+# --- scan --deep: grouped like testssl.sh, shorter ------------------------------------------
+
+ORDER = ("TLSv1.3", "TLSv1.2", "TLSv1.1", "TLSv1", "SSLv3", "SSLv2")
+GOOD, FAIR, WEAK = "green", "yellow", "red"
+
+
+def _yes_no(value: bool | None, lang: str, good: bool | None = True) -> Text:
+    """yes/no/unknown; ``good`` says which answer is the good one (None: neither)."""
+    if value is None:
+        return Text(tr("unknown", lang), style="dim")
+    style = "" if good is None else (GOOD if value == good else WEAK)
+    return Text(tr("yes" if value else "no", lang), style=style)
+
+
+def _strength(suite: CipherSuite) -> tuple[str, str]:
+    """A mark and a style: weak (no encryption, no authentication, export, RC4, 64-bit
+    blocks), fair (CBC or no forward secrecy), strong (AEAD with forward secrecy)."""
+    if suite.null or suite.anonymous or suite.export or suite.rc4:
+        return "!!", WEAK
+    if suite.cipher in ("3DES", "DES", "IDEA", "RC2") or suite.sslv2:
+        return "! ", WEAK
+    if suite.aead and (suite.forward_secrecy or suite.tls13):
+        return "+ ", GOOD
+    return "~ ", FAIR
+
+
+def _line(label: str, value: Text | str, lang: str) -> Text:
+    out = Text(f"  {tr(label, lang):<20}", style="bold")
+    return out + (value if isinstance(value, Text) else Text(value))
+
+
+def _protocols(deep: DeepObservation, lang: str) -> Text:
+    good = {"TLSv1.2": None, "TLSv1.3": True}
+    out = Text()
+    for p in reversed(ORDER):
+        offered = deep.protocols.get(p)
+        out += Text(f"{p} ") + _yes_no(offered, lang, good.get(p, False)) + Text(" ")
+    return out
+
+
+def _suites(deep: DeepObservation, console: Console, lang: str) -> None:
+    console.print(Text(f"  {tr('Cipher suites', lang)}", style="bold"))
+    wide = console.width >= 110
+    for protocol in ORDER:
+        codes = deep.cipher_suites.get(protocol, ())
+        if not codes:
+            continue
+        order = deep.server_order.get(protocol)
+        how = {True: "server order", False: "client decides"}.get(order, "order unknown")  # type: ignore[arg-type]
+        console.print(Text(f"    {protocol} ({tr(how, lang)})"))
+        lookup = sslv2_cipher if protocol == "SSLv2" else cipher_suite
+        for code in codes:
+            suite = lookup(code)
+            mark, style = _strength(suite)
+            name = f"{suite.openssl or '-':<32} {suite.name}" if wide else suite.name
+            console.print(Text(f"      {mark}{suite.hex:<9}{name}", style=style))
+
+
+def _groups(deep: DeepObservation, lang: str) -> Text:
+    names = " ".join(NamedGroup(g).label for g in deep.groups) or "-"
+    order = {True: "server order", False: "client decides"}.get(deep.group_server_order)  # type: ignore[arg-type]
+    return Text(names + (f"  ({tr(order, lang)})" if order and deep.groups else ""))
+
+
+def _certificates(r: ScanResult, console: Console, lang: str) -> None:
+    console.print(Text(f"  {tr('Certificates', lang)}", style="bold"))
+    for chain in r.chains or ((r.chain,) if r.chain else ()):
+        leaf = chain[0]
+        console.print(Text(f"    {leaf.key:<16} {leaf.subject}  {leaf.not_after[:10]}  "
+                           f"{leaf.signature}  ({len(chain)})"))  # fmt: skip
+
+
+def _verdict(value: str | None, lang: str) -> Text:
+    if value is None:
+        return Text(tr("unknown", lang), style="dim")
+    style = WEAK if value == "vulnerable" else (GOOD if value == "not vulnerable" else FAIR)
+    return Text(tr(value, lang), style=style)
+
+
+def _vulnerabilities(deep: DeepObservation, console: Console, lang: str) -> None:
+    console.print(Text(f"  {tr('Vulnerabilities', lang)}", style="bold"))
+    rows: tuple[tuple[str, Text], ...] = (
+        ("Heartbleed (CVE-2014-0160)", _verdict(deep.heartbleed, lang)),
+        ("CCS injection (CVE-2014-0224)", _verdict(deep.ccs_injection, lang)),
+        ("Compression", _yes_no(deep.compression, lang, False)),
+        ("Secure renegotiation", _yes_no(deep.secure_renegotiation, lang)),
+        ("Client-initiated renegotiation", _yes_no(deep.client_renegotiation, lang, False)),
+        ("Downgrade protection (TLS_FALLBACK_SCSV)", _yes_no(deep.fallback_scsv, lang)),
+        ("Extended master secret", _yes_no(deep.extended_master_secret, lang)),
+        ("OCSP stapling", _yes_no(deep.ocsp_stapling, lang, None)),
+        ("Session resumption (IDs / tickets)", _yes_no(deep.session_ids, lang, None)
+         + Text(" / ") + _yes_no(deep.session_tickets, lang, None)),
+    )  # fmt: skip
+    for label, value in rows:
+        console.print(_line(label, value, lang))
+
+
+def _mail(deep: DeepObservation, console: Console, lang: str) -> None:
+    console.print(Text(f"  {tr('Mail', lang)}", style="bold"))
+    seen = deep.starttls_seen
+    if seen:
+        style = GOOD if all(seen) else WEAK
+        console.print(_line("STARTTLS advertised", Text(f"{sum(seen)}/{len(seen)}", style), lang))
+    if deep.mail_without_tls is not None:
+        console.print(_line("Mail before STARTTLS", str(deep.mail_without_tls), lang))
+    if deep.starttls_injection is not None:
+        console.print(_line("STARTTLS injection", _verdict(deep.starttls_injection, lang), lang))
+
+
+def _deep_head(r: ScanResult, deep: DeepObservation, lang: str) -> Text:
+    head = Text(r.target.url + (f" ({r.address})" if r.address else ""), style="bold")
+    if r.grade is not None:
+        letter = r.grade.letter
+        style = GOOD if letter.startswith("A") else (FAIR if letter == "B" else WEAK)
+        head += Text(f"  {tr('Grade', lang)} ") + Text(r.grade.letter, style=f"bold {style}")
+        head += Text(f" ({r.grade.policy}, {r.grade.role})", style="dim")
+    tail = f"  {deep.connections} {tr('connections', lang)}"
+    if deep.incomplete:
+        tail += f", {tr('incomplete', lang)}"
+    return head + Text(tail, style="dim")
+
+
+def render_deep(results: Sequence[ScanResult], console: Console, lang: str) -> None:
+    """The --deep view of every result that has one."""
+    for r in results:
+        deep = r.deep
+        if deep is None:
+            continue
+        console.print()
+        console.print(_deep_head(r, deep, lang))
+        console.print(_line("Protocols", _protocols(deep, lang), lang))
+        _suites(deep, console, lang)
+        console.print(_line("Groups", _groups(deep, lang), lang))
+        if deep.dh_bits:
+            dh = f"{deep.dh_bits} bits" + (f" ({deep.dh_group})" if deep.dh_group else "")
+            console.print(_line("DH group", Text(dh, GOOD if deep.dh_bits >= 2048 else WEAK), lang))
+        _certificates(r, console, lang)
+        _vulnerabilities(deep, console, lang)
+        _mail(deep, console, lang)

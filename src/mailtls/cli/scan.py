@@ -18,7 +18,7 @@ from ..model import Finding, ScanResult, Target
 from ..scan import ScanOptions, exit_status, scan
 from ..targets import apply_resolve, parse_resolve, parse_target, read_targets_file
 from ..verify import TrustStore
-from .render import render_details, render_notes, render_summary, render_table
+from .render import render_deep, render_details, render_notes, render_summary, render_table
 
 
 def _fail(message: str) -> None:
@@ -98,6 +98,17 @@ def _run(targets: list[Target], options: ScanOptions, show_progress: bool) -> li
     ) as bar:
         task = bar.add_task(tr("Scanning"), total=len(targets))
         return asyncio.run(scan(targets, options, lambda r: bar.advance(task)))
+
+
+def _check_policy(policy: str | None) -> None:
+    if policy is None:
+        return
+    from ..policy import POLICIES
+
+    if policy not in POLICIES:
+        raise click.BadParameter(
+            f"unknown policy {policy!r} (one of {', '.join(POLICIES)})", param_hint="--policy"
+        )
 
 
 @click.command("scan")
@@ -190,6 +201,22 @@ def _run(targets: list[Target], options: ScanOptions, show_progress: bool) -> li
     help="DNS server for --mx (default: the system's).",
 )
 @click.option(
+    "--deep",
+    is_flag=True,
+    help="Also enumerate protocols, cipher suites, groups, DH, every certificate, "
+    "resumption, renegotiation, known vulnerabilities and mail-specific holes, and grade.",
+)
+@click.option(
+    "--gentle",
+    is_flag=True,
+    help="With --deep: one connection at a time, with pauses, backing off on 421.",
+)
+@click.option(
+    "--policy",
+    metavar="NAME",
+    help="Grade against this policy (default with --deep: mozilla-intermediate).",
+)
+@click.option(
     "--progress/--no-progress",
     default=None,
     help="Progress bar (default: when stderr is a terminal).",
@@ -211,6 +238,9 @@ def scan_command(
     at_time: str | None,
     mx_port: int,
     nameserver: tuple[str, ...],
+    deep: bool,
+    gentle: bool,
+    policy: str | None,
     progress: bool | None,
 ) -> None:
     """Scan mail servers and name exactly which certificate check fails.
@@ -220,6 +250,9 @@ def scan_command(
     Exit status: 0 nothing above low, 1 medium or high, 2 critical, 3 not tested.
     """
     language = pick_language(lang)
+    _check_policy(policy)
+    if gentle and not deep:
+        raise click.UsageError("--gentle only applies to --deep")
     try:
         targets, errors = collect_targets(target, targets_file, resolve)
         store = TrustStore.build(trust, ca_file)
@@ -245,6 +278,9 @@ def scan_command(
         ehlo=ehlo,
         warn_days=warn_days,
         now=_parse_time(at_time),
+        deep=deep,
+        gentle=gentle,
+        policy=policy,
     )
     show = sys.stderr.isatty() and not as_json if progress is None else progress
     results = _run(targets, options, show) if targets else []
@@ -254,6 +290,8 @@ def scan_command(
         console = Console()
         if results:
             render_table(results, console, language)
+            if deep:
+                render_deep(results, console, language)
             render_details(results, console, language)
         render_notes(notes, console, language)
         render_summary(results, console, language)

@@ -10,7 +10,8 @@ from typing import Any
 
 from .. import __version__
 from ..catalog import describe
-from ..model import CertInfo, Finding, ScanResult
+from ..model import PROTOCOLS, CertInfo, DeepObservation, Finding, ScanResult
+from ..proto.tls.registry import NamedGroup, cipher_suite, sslv2_cipher
 
 SCAN_SCHEMA = 1
 
@@ -37,6 +38,63 @@ def _cert(info: CertInfo | None) -> dict[str, Any] | None:
     return d
 
 
+def _suites(deep: DeepObservation) -> dict[str, list[dict[str, str | None]]]:
+    out = {}
+    for protocol in PROTOCOLS:
+        lookup = sslv2_cipher if protocol == "SSLv2" else cipher_suite
+        codes = deep.cipher_suites.get(protocol, ())
+        if codes:
+            out[protocol] = [lookup(c).to_json() for c in codes]
+    return out
+
+
+def deep_tls(r: ScanResult) -> dict[str, Any]:
+    """The --deep additions to the result's "tls" object."""
+    deep = r.deep
+    if deep is None:
+        return {}
+    return {
+        "protocols": [p for p in PROTOCOLS if deep.protocols.get(p)],
+        "protocols_unknown": [p for p in PROTOCOLS if deep.protocols.get(p) is None],
+        "cipher_suites": _suites(deep),
+        "server_order": {p: v for p, v in deep.server_order.items()},
+        "groups": [NamedGroup(g).label for g in deep.groups],
+        "group_server_order": deep.group_server_order,
+        "dh_bits": deep.dh_bits,
+        "dh_group": deep.dh_group,
+        "certificates": [[_cert(c) for c in chain] for chain in r.chains],
+        "ocsp_stapling": deep.ocsp_stapling,
+        "session_resumption": {"ids": deep.session_ids, "tickets": deep.session_tickets},
+        "compression": deep.compression,
+        "secure_renegotiation": deep.secure_renegotiation,
+        "client_renegotiation": deep.client_renegotiation,
+        "fallback_scsv": deep.fallback_scsv,
+        "extended_master_secret": deep.extended_master_secret,
+        "heartbeat": deep.heartbeat,
+        "heartbleed": deep.heartbleed,
+        "ccs_injection": deep.ccs_injection,
+    }
+
+
+def _deep_extra(r: ScanResult, lang: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    if r.grade is not None:
+        g = r.grade
+        out["grade"] = {"letter": g.letter, "policy": g.policy, "role": g.role,
+                        "reasons": [finding_dict(f, lang) for f in g.reasons]}  # fmt: skip
+    deep = r.deep
+    if deep is not None:
+        out["connections_used"] = deep.connections
+        out["incomplete"] = deep.incomplete
+        out["mail"] = {
+            "starttls_injection": deep.starttls_injection,
+            "mail_before_starttls": deep.mail_without_tls,
+            "starttls_seen": list(deep.starttls_seen),
+        }
+        out["notes"] = list(deep.notes)
+    return out
+
+
 def result_dict(r: ScanResult, lang: str = "en") -> dict[str, Any]:
     t = r.target
     return {
@@ -47,11 +105,12 @@ def result_dict(r: ScanResult, lang: str = "en") -> dict[str, Any]:
         "address": r.address,
         "tested": r.tested,
         "elapsed": r.elapsed,
-        "tls": {"version": r.tls_version, "cipher": r.cipher},
+        "tls": {"version": r.tls_version, "cipher": r.cipher, **deep_tls(r)},
         "certificate": _cert(r.certificate),
         "chain": [_cert(c) for c in r.chain],
         "worst": r.worst.label if r.worst is not None else None,
         "findings": [finding_dict(f, lang) for f in r.findings],
+        **_deep_extra(r, lang),
     }
 
 

@@ -26,6 +26,9 @@ Connector = Callable[[str, int], Awaitable[Stream]]
 
 
 AfterTLS = Callable[[Stream], Awaitable[object]]
+#: Replaces the handshake: gets the raw stream right after the STARTTLS reply (or at once for
+#: implicit TLS), writes its own ClientHello bytes; what it returns lands in Session.after_tls.
+RawTLS = Callable[[Stream], Awaitable[object]]
 
 
 @dataclass
@@ -93,9 +96,11 @@ async def drive(
     *,
     inject: bytes = b"",
     after_tls: AfterTLS | None = None,
+    raw_tls: RawTLS | None = None,
 ) -> None:
-    """Run a dialogue on a stream; ``inject`` rides along with the STARTTLS command, and
-    ``after_tls`` replaces the dialogue once the handshake is done."""
+    """Run a dialogue on a stream; ``inject`` rides along with the STARTTLS command,
+    ``after_tls`` replaces the dialogue once the handshake is done, and ``raw_tls``
+    replaces the handshake itself (and what follows)."""
     pending = deque(d.start())
     session.phase = "waiting for the greeting"
     while True:
@@ -106,6 +111,10 @@ async def drive(
                 await stream.write(data)
             elif isinstance(action, StartTLS):
                 session.phase = "in the TLS handshake"
+                if raw_tls is not None:
+                    session.result = d.result
+                    session.after_tls = await raw_tls(stream)
+                    return
                 session.tls = await stream.start_tls(server_name)
                 session.phase = "in the dialogue after the TLS handshake"
                 if after_tls is not None:
@@ -154,6 +163,7 @@ async def open_session(
     limiter: Callable[[str], asyncio.Semaphore] | None = None,
     inject: bytes = b"",
     after_tls: AfterTLS | None = None,
+    raw_tls: RawTLS | None = None,
 ) -> Session:
     """One connection running ``dialogue`` within ``timeout``, whatever the server does."""
     session = Session()
@@ -181,6 +191,7 @@ async def open_session(
                     server_name,
                     inject=inject,
                     after_tls=after_tls,
+                    raw_tls=raw_tls,
                 )
             finally:
                 await _close(session.stream)

@@ -1,0 +1,413 @@
+"""The deep scan of one endpoint: which probes run, in which order, on how many connections.
+
+1. One TLS 1.3 hello offering every version and every suite: the answer names the top
+   version (and is the first round of that version's enumeration).
+2. At once, within the per-address limit: TLS 1.3 and TLS 1.2 suites; TLS 1.1 and below by
+   descent (a hello capped at TLS 1.1 is answered with the best of 1.1, 1.0 and SSLv3, and
+   that answer is the first round of its enumeration); SSLv2 (on SMTP with MAIL FROM before
+   STARTTLS); STARTTLS injection; then a full TLS 1.2 handshake (pyOpenSSL) that offers the
+   accepted suites reversed (the order test), staples, renegotiates, and gives the session
+   that two more connections try to resume (by id, by ticket) when the server offered them.
+3. What is still open: preference orders the picks did not decide, groups, the fallback
+   SCSV, the Heartbleed / CCS probes if no connection carried them, TLS 1.3-only chains.
+
+Every connection also feeds the collectors (context.py): certificates, DH sizes, curves,
+compression, renegotiation_info, extended master secret, heartbeat, stapling.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+
+from OpenSSL import SSL
+
+from ...model import PROTOCOLS, DeepObservation, Target
+from ...proto.tls import AlertDescription, CipherSuite, ProtocolVersion, SSLv2ServerHello
+from .context import LEGACY, TLS12_SUITES, TLS13_SUITES, Context
+from .flight import Flight, hello_hook
+from .full import (
+    ECDSA_SIGALGS,
+    PROTO,
+    RSA_SIGALGS,
+    FullResult,
+    full_handshake,
+    make_context,
+)
+from .groups import TLS12_GROUPS, merge
+from .mail import injection, mail_dialogue
+from .runner import Budget, Limiter, Runner
+from .suites import VersionResult, decide_order, enumerate_suites, infer_order, order_flight
+
+V = ProtocolVersion
+TOP_VERSIONS = (V.TLSv1_3, V.TLSv1_2, V.TLSv1_1, V.TLSv1_0)
+ALL = (V.SSLv2, V.SSLv3, V.TLSv1_0, V.TLSv1_1, V.TLSv1_2, V.TLSv1_3)
+LABEL = dict(zip(ALL, PROTOCOLS, strict=True))
+
+
+class Scan:
+    """State of one deep scan; ``run()`` returns the DeepObservation."""
+
+    def __init__(self, ctx: Context) -> None:
+        self.ctx = ctx
+        self.results: dict[V, VersionResult] = {}
+        self.sslv2: bool | None = None
+        self.mail_code: int | None = None
+        self.injection: tuple[str | None, tuple[str, ...]] = (None, ())
+        self.full: FullResult | None = None
+        self.resumption: dict[str, bool | None] = {"ids": None, "tickets": None}
+        self.fallback: bool | None = None
+        self.client_reneg: bool | None = None
+
+    # --- phase 1 and 2 ---------------------------------------------------------------
+
+    async def run(self) -> DeepObservation:
+        first_offer = TLS13_SUITES + TLS12_SUITES
+        groups = self.ctx.tls13_groups.proposal()
+        groups += [g for g in self.ctx.tls12_groups.proposal() if g not in groups]
+        p1 = await self.ctx.tls13(first_offer, "top version", groups=groups, versions=TOP_VERSIONS)
+        top = p1.version if p1 is not None and p1.answered else None
+        t12 = asyncio.create_task(self._tls12(p1, top, first_offer))
+        jobs = [self._tls13(p1, top, first_offer), self._legacy(p1, top, first_offer), t12]
+        jobs += [self._sslv2(), self._injection(), self._full(t12)]
+        await asyncio.gather(*jobs)
+        await self._finish()
+        return self.observation()
+
+    async def _tls13(self, p1: Flight | None, top: V | None, offer: Sequence[int]) -> None:
+        if top == V.TLSv1_3 and p1 is not None:
+            self.results[V.TLSv1_3] = await enumerate_suites(self.ctx, V.TLSv1_3, p1, offer)
+        elif p1 is not None and (p1.answered or p1.refused):
+            self.results[V.TLSv1_3] = VersionResult(V.TLSv1_3, supported=False, complete=True)
+        else:
+            self.results[V.TLSv1_3] = VersionResult(V.TLSv1_3)
+
+    async def _tls12(self, p1: Flight | None, top: V | None, offer: Sequence[int]) -> None:
+        v = V.TLSv1_2
+        if top == v and p1 is not None:
+            self.results[v] = await enumerate_suites(self.ctx, v, p1, offer)
+            return
+        if top is not None and top < v:
+            self.results[v] = VersionResult(v, supported=False, complete=True)
+            return
+        flight = await self.ctx.legacy(v, TLS12_SUITES, "TLS 1.2")
+        if flight is not None and flight.version == v:
+            self.results[v] = await enumerate_suites(self.ctx, v, flight, TLS12_SUITES)
+        elif flight is not None and (flight.answered or flight.refused):
+            self.results[v] = VersionResult(v, supported=False, complete=True)
+        else:
+            self.results[v] = VersionResult(v)
+
+    async def _legacy(self, p1: Flight | None, top: V | None, offer: Sequence[int]) -> None:
+        first: Flight | None = None
+        start = V.TLSv1_1
+        if top is not None and top <= V.TLSv1_1 and p1 is not None:
+            start, first = top, p1
+        await self._descend(start, first, offer if first is not None else TLS12_SUITES)
+
+    async def _descend(self, v: V, flight: Flight | None, offer: Sequence[int]) -> None:
+        """TLS 1.1 and below: a hello capped at ``v`` is answered with the best version
+        the server has at or below ``v``; that version is then enumerated."""
+        order = LEGACY[LEGACY.index(v) :]
+        while order:
+            v = order[0]
+            if flight is None:
+                offer = TLS12_SUITES
+                flight = await self.ctx.legacy(v, offer, f"{v.label} and below")
+            w = flight.version if flight is not None else None
+            if flight is None or flight.error:
+                for x in order:
+                    self.results.setdefault(x, VersionResult(x))
+                return
+            if w is not None and w in order:
+                for x in order[: order.index(w)]:
+                    self.results[x] = VersionResult(x, supported=False, complete=True)
+                self.results[w] = await enumerate_suites(self.ctx, w, flight, offer)
+                order, flight = order[order.index(w) + 1 :], None
+                continue
+            order = self._refused_below(order, flight)
+            flight = None
+
+    def _refused_below(self, order: tuple[V, ...], flight: Flight) -> tuple[V, ...]:
+        """A refusal at ``order[0]``: a protocol_version alert rules out everything below
+        (the server parsed the hello and has no lower version); any other refusal rules
+        out the TLS versions, and SSLv3 gets its own hello without extensions."""
+        alert = flight.alert
+        said_version = alert is not None and alert.description == AlertDescription.PROTOCOL_VERSION
+        for x in order:
+            if x != V.SSLv3 or said_version or order[0] == V.SSLv3:
+                self.results[x] = VersionResult(x, supported=False, complete=True)
+        if said_version or order[0] == V.SSLv3 or V.SSLv3 not in order:
+            return ()
+        return (V.SSLv3,)
+
+    async def _sslv2(self) -> None:
+        dialogue = mail_dialogue(self.ctx.runner)
+        hook = hello_hook(
+            self.ctx.sslv2_hello(), read_timeout=self.ctx.runner.budget.read_timeout,
+            expect_sslv2=True,
+        )  # fmt: skip
+        result, d = await self.ctx.runner.session(hook, what="SSLv2", dialogue=dialogue)
+        code = getattr(d, "mail_code", None)
+        self.mail_code = code if isinstance(code, int) else None
+        if not isinstance(result, Flight):
+            return
+        hello = result.sslv2
+        if isinstance(hello, SSLv2ServerHello):
+            self.sslv2 = bool(hello.cipher_specs)
+            self.results[V.SSLv2] = VersionResult(V.SSLv2, True, list(hello.cipher_specs))
+            self.ctx.collected.add_chain((hello.certificate,) if hello.certificate else ())
+        elif result.error is None:
+            self.sslv2 = False
+        else:
+            self.ctx.runner.note(f"SSLv2: {result.error}")
+
+    async def _injection(self) -> None:
+        self.injection = await injection(self.ctx.runner)
+
+    # --- full handshakes ---------------------------------------------------------------
+
+    async def _full(self, t12: asyncio.Task[None]) -> None:
+        await t12
+        r12 = self.results.get(V.TLSv1_2)
+        if r12 is None or not r12.supported:
+            return  # decided in _finish, once the older versions are known
+        await self._full_at(V.TLSv1_2, r12)
+
+    async def _full_at(self, version: V, result: VersionResult | None) -> None:
+        names = [s.openssl for s in reversed(result.accepted) if s.openssl] if result else []
+        ctx = make_context(version, ":".join(names) if len(names) >= 2 else None)
+        offered = [n for n in SSL.Connection(ctx, None).get_cipher_list() if n in names]
+        full = await full_handshake(
+            self.ctx.runner, ctx, version, self.ctx.server_name,
+            renegotiate="unless-resumable", what=f"{version.label} full handshake",
+        )  # fmt: skip
+        self.full = full
+        if full is None or full.error:
+            if full is not None:
+                self.ctx.runner.note(f"{version.label} full handshake: {full.error}")
+            return
+        self.ctx.collected.add_chain(full.chain)
+        if full.ocsp:
+            self.ctx.collected.stapling = True
+        self.client_reneg = full.renegotiation
+        if result is not None and len(offered) >= 2 and full.cipher is not None:
+            # offered is the accepted list reversed: the client's pick is its first
+            # element, the server's favourite its last
+            pick = full.cipher.openssl
+            if pick == offered[-1]:
+                result.server_order = True
+            elif pick == offered[0]:
+                result.server_order = False
+        await self._resume(ctx, version, full)
+
+    async def _resume(self, ctx: SSL.Context, version: V, full: FullResult) -> None:
+        """Resume the full handshake's session by id and by ticket (same context); the
+        last of them also tries client-initiated renegotiation."""
+        kinds = [k for k, on in (("ids", full.session_id and version != V.TLSv1_3),
+                                 ("tickets", full.ticket)) if on]  # fmt: skip
+        for kind in ("ids", "tickets"):
+            if kind not in kinds:
+                self.resumption[kind] = False if version != V.TLSv1_3 or kind == "tickets" else None
+        jobs = [
+            full_handshake(
+                self.ctx.runner,
+                ctx,
+                version,
+                self.ctx.server_name,
+                session=full.session,
+                no_ticket=kind == "ids",
+                what=f"resumption by {kind}",
+                renegotiate="always" if kind == kinds[-1] else "never",
+            )
+            for kind in kinds
+        ]
+        for kind, res in zip(kinds, await asyncio.gather(*jobs), strict=True):
+            self.resumption[kind] = None if res is None or res.error else res.resumed
+            if res is not None and res.renegotiation is not None:
+                self.client_reneg = res.renegotiation
+
+    # --- phase 3 ---------------------------------------------------------------------
+
+    def supported(self) -> list[V]:
+        return [v for v, r in self.results.items() if r.supported and v != V.SSLv2]
+
+    async def _finish(self) -> None:
+        best = self._best_legacy()
+        if self.full is None and best in PROTO:
+            await self._full_at(best, self.results[best])
+        elif self.full is None and self._has(V.TLSv1_3):
+            await self._full_at(V.TLSv1_3, None)
+        await asyncio.gather(self._orders(), self._fallback(), self._leftover_probes())
+        await self._groups()
+        await self._tls13_chains()
+
+    def _has(self, v: V) -> bool:
+        r = self.results.get(v)
+        return bool(r and r.supported)
+
+    def _best_legacy(self) -> V | None:
+        return next((v for v in LEGACY if self._has(v)), None)
+
+    async def _orders(self) -> None:
+        reference: VersionResult | None = None
+        for v in LEGACY:
+            r = self.results.get(v)
+            if r is None or not r.supported:
+                continue
+            if reference is None:
+                if r.server_order is None and not infer_order(r, None):
+                    await order_flight(self.ctx, r)
+                reference = r
+            elif not infer_order(r, reference):
+                await order_flight(self.ctx, r)
+        r13 = self.results.get(V.TLSv1_3)
+        if r13 is not None and r13.supported and not infer_order(r13, None):
+            await self._tls13_order(r13)
+
+    async def _tls13_order(self, r13: VersionResult) -> None:
+        """The reversed list decides TLS 1.3's order; the same connection asks for a group."""
+        tracker = self.ctx.tls13_groups
+        groups = tracker.proposal(safe=False) or tracker.proposal(safe=True)
+        flight = await self.ctx.tls13(tuple(reversed(r13.codes)), "TLS 1.3 order", groups=groups)
+        decide_order(r13, flight.chosen if flight is not None else None)
+        if flight is not None and flight.refused and groups != tracker.proposal(safe=True):
+            tracker.refused(groups)
+
+    async def _fallback(self) -> None:
+        versions = [v for v in (V.TLSv1_3, *LEGACY) if self._has(v)]
+        if len(versions) < 2:
+            return
+        lower = versions[1]
+        if lower == V.SSLv3:
+            return
+        flight = await self.ctx.legacy(lower, TLS12_SUITES, "fallback SCSV", fallback_scsv=True)
+        if flight is None or flight.error:
+            return
+        alert = flight.alert
+        if alert is not None and alert.description == AlertDescription.INAPPROPRIATE_FALLBACK:
+            self.fallback = True
+        elif flight.answered:
+            self.fallback = False
+
+    async def _leftover_probes(self) -> None:
+        best = self._best_legacy()
+        pending = self.ctx.collected.after_pending
+        if best is None or best == V.SSLv3:
+            return
+        suites = self.results[best].codes or TLS12_SUITES
+        while pending:
+            before = len(pending)
+            flight = await self.ctx.legacy(best, suites, f"{pending[0]} probe")
+            if flight is None or len(pending) >= before:
+                return
+
+    async def _groups(self) -> None:
+        r13 = self.results.get(V.TLSv1_3)
+        if r13 is not None and r13.accepted:
+            await self._group_loop(r13, tls13=True)
+        ecdhe = [s.code for s in self._accepted_ecdhe()]
+        if ecdhe:
+            await self._group_loop(None, tls13=False, suites=ecdhe)
+
+    def _accepted_ecdhe(self) -> list[CipherSuite]:
+        best = self._best_legacy()
+        if best is None:
+            return []
+        return [s for s in self.results[best].accepted if s.kex == "ECDHE"]
+
+    async def _group_loop(
+        self, r13: VersionResult | None, *, tls13: bool, suites: Sequence[int] = ()
+    ) -> None:
+        tracker = self.ctx.tls13_groups if tls13 else self.ctx.tls12_groups
+        best = self._best_legacy()
+        for _ in range(len(tracker.candidates) + 2):
+            if tracker.resolved:
+                return
+            groups = tracker.proposal(safe=False)
+            if not groups:
+                return
+            if tls13 and r13 is not None:
+                flight = await self.ctx.tls13(r13.codes, "TLS 1.3 groups", groups=groups)
+            elif best is not None:
+                flight = await self.ctx.legacy(best, suites, "curves", groups=groups)
+            else:
+                return
+            if flight is None or flight.error:
+                return
+            if flight.refused:
+                tracker.refused(groups)
+            elif not flight.answered:
+                return
+
+    async def _tls13_chains(self) -> None:
+        """A TLS 1.3-only server hides its certificate from raw probes: ask for the ECDSA
+        and the RSA one with pyOpenSSL."""
+        if not self._has(V.TLSv1_3) or self._best_legacy() is not None:
+            return
+        for sigalgs in (ECDSA_SIGALGS, RSA_SIGALGS):
+            ctx = make_context(V.TLSv1_3, sigalgs=sigalgs)
+            full = await full_handshake(self.ctx.runner, ctx, V.TLSv1_3, self.ctx.server_name,
+                                        what="TLS 1.3 certificate")  # fmt: skip
+            if full is not None and not full.error:
+                self.ctx.collected.add_chain(full.chain)
+
+    # --- the observation ---------------------------------------------------------------
+
+    def observation(self) -> DeepObservation:
+        c, runner = self.ctx.collected, self.ctx.runner
+        protocols = {LABEL[v]: self.results[v].supported if v in self.results else None
+                     for v in LABEL}  # fmt: skip
+        protocols["SSLv2"] = self.sslv2
+        found = [(LABEL[v], self.results[v]) for v in LABEL if v in self.results]
+        suites = {p: r.codes for p, r in found if r.accepted}
+        order = {p: r.server_order for p, r in found if r.accepted}
+        groups, group_order = merge(self.ctx.tls13_groups, self.ctx.tls12_groups)
+        dh = min(c.dh, default=None)
+        legacy_tls = any(self._has(v) for v in (V.TLSv1_2, V.TLSv1_1, V.TLSv1_0))
+        incomplete = runner.incomplete or any(
+            r.supported is None or (r.supported and not r.complete) for r in self.results.values()
+        )
+        return DeepObservation(
+            protocols=protocols,
+            cipher_suites=suites,
+            server_order=order,
+            groups=tuple(groups),
+            group_server_order=group_order,
+            dh_bits=dh[0] if dh else None,
+            dh_group=dh[1] if dh else None,
+            certificates=tuple(c.chains),
+            ocsp_stapling=c.stapling,
+            session_ids=self.resumption["ids"],
+            session_tickets=self.resumption["tickets"],
+            compression=c.compression,
+            secure_renegotiation=all(c.reneg_info) if c.reneg_info else None,
+            client_renegotiation=self.client_reneg,
+            fallback_scsv=self.fallback,
+            extended_master_secret=(all(c.ems) if c.ems else None) if legacy_tls else None,
+            heartbeat=c.heartbeat,
+            heartbleed=c.heartbleed if legacy_tls else None,
+            ccs_injection=c.ccs if legacy_tls else None,
+            starttls_injection=self.injection[0],
+            starttls_injection_evidence=self.injection[1],
+            mail_without_tls=self.mail_code,
+            starttls_seen=tuple(runner.starttls_seen),
+            connections=runner.connections,
+            incomplete=incomplete,
+            notes=tuple(runner.notes),
+        )
+
+
+async def deep_probe(
+    target: Target,
+    *,
+    budget: Budget | None = None,
+    limiter: Limiter | None = None,
+    ehlo: str = "mailtls.invalid",
+) -> DeepObservation:
+    """Everything ``scan --deep`` learns about one endpoint (see the module docstring)."""
+    runner = Runner(target, budget or Budget(), limiter, ehlo)
+    return await Scan(Context(runner)).run()
+
+
+__all__ = ["TLS12_GROUPS", "deep_probe"]
