@@ -5,20 +5,29 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from rich.console import Console
-from rich.padding import Padding
-from rich.text import Text
 
-from ..catalog import describe, pick_language, tr
-from ..export.sarif import render_sarif
 from ..lint import Options, Report, WalkError, lint_paths
-from ..lint.jsondoc import render_lint
-from ..model import Finding, Severity
-from .render import STYLE
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..model import Finding
 
 LEVELS = ("critical", "high", "medium", "low", "info")
+#: Severity styles by label, as in ``mailtls.cli.render.STYLE``; not imported from there
+#: because that module loads the TLS protocol code, which lint never needs. Output
+#: modules (rich, SARIF, JSON, the catalogue) are imported after the scan, by the format
+#: that uses them: the scan does not wait for them.
+STYLE = {
+    "critical": "bold red",
+    "high": "red",
+    "medium": "yellow",
+    "low": "cyan",
+    "info": "green",
+}
 
 
 def _where(f: Finding) -> str:
@@ -29,10 +38,15 @@ def _where(f: Finding) -> str:
 
 
 def render_text(report: Report, console: Console, lang: str) -> None:
+    from rich.padding import Padding
+    from rich.text import Text
+
+    from ..catalog import describe, tr
+
     for f in report.findings:
         text = describe(f, lang)
         head = Text(f"{_where(f)} ", style="bold")
-        head.append(f"[{tr(f.severity.label, lang)}] {text.title}", style=STYLE[f.severity])
+        head.append(f"[{tr(f.severity.label, lang)}] {text.title}", style=STYLE[f.severity.label])
         head.append(f"  {f.id}", style="dim")
         console.print(head)
         if f.location is not None and f.location.snippet:
@@ -50,6 +64,9 @@ def render_text(report: Report, console: Console, lang: str) -> None:
 
 
 def _summary(report: Report, console: Console, lang: str) -> None:
+    from ..catalog import tr
+    from ..model import Severity
+
     counts: dict[Severity, int] = {}
     for f in report.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
@@ -65,6 +82,8 @@ def _summary(report: Report, console: Console, lang: str) -> None:
 
 def exit_status(report: Report, fail_on: str) -> int:
     """1 when a finding is at or above ``fail_on`` (``never``: always 0)."""
+    from ..model import Severity
+
     if fail_on == "never" or report.worst is None:
         return 0
     return 1 if report.worst >= Severity.parse(fail_on) else 0
@@ -116,18 +135,26 @@ def lint_command(
     An inline comment `mailtls: allow RULE-ID until YYYY-MM-DD -- reason` silences one
     finding until that date. Exit status: 1 when a finding is at or above --fail-on.
     """
-    language = pick_language(lang)
     options = Options(max_bytes=max_size * 1024 * 1024, today=_date(today), jobs=jobs)
     try:
         report = lint_paths(list(paths) or [Path(".")], exclude, since, options)
     except WalkError as exc:
         raise click.UsageError(str(exc)) from None
+    from ..catalog import pick_language
+
+    language = pick_language(lang)
     fmt = fmt or ("json" if as_json else "text")
     if fmt == "json":
+        from ..lint.jsondoc import render_lint
+
         click.echo(render_lint(report, language))
     elif fmt == "sarif":
+        from ..export.sarif import render_sarif
+
         click.echo(render_sarif(report.findings, language, "mailtls", base=Path.cwd()))
     else:
+        from rich.console import Console
+
         render_text(report, Console(), language)
     sys.exit(exit_status(report, fail_on))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import PurePath
 
@@ -47,49 +48,147 @@ NAMES = {
 }
 
 
-_JVM = (b"ssl.trust", b"checkserveridentity", b"TrustAllHosts", b"checkServerTrusted",
-        b"HostnameVerifier", b"HOSTNAME_VERIFIER", b"commons.mail", b"SSLSession")
-_JS = (b"rejectUnauthorized", b"ignoreTLS", b"NODE_TLS_REJECT_UNAUTHORIZED")
-#: A file of this kind can only match a rule if it contains one of these byte strings
-#: (as semgrep and ripgrep do: a substring test is ~100x cheaper than a parse). Kinds not
-#: listed are always parsed.
-TRIGGERS: dict[str, tuple[bytes, ...]] = {
-    "python": (b"smtplib", b"imaplib", b"poplib", b"_create_unverified_context",
-               b"_create_stdlib_context", b"CERT_NONE", b"check_hostname", b"verify=", b".verify",
-               b"validate_certs", b"start_tls", b"flask_mail", b"yagmail", b"EmailBackend",
-               b"cert_reqs"),
+_S = rb"(?:[ \t\f]|\\\r?\n)"  # Python whitespace inside a statement, continuations too
+_NAME = rb"[^ \t\f\r\n\\,;#()]+"
+#: What precedes ``requests`` in ``import requests``, ``import os, requests.adapters``,
+#: ``from httpx import Client``: searched between the start of the line (continuations
+#: included) and the word, so the search starts only where the word is.
+_IMPORT_HEAD = re.compile(
+    rb"(?<![\w.])(?:import|from)" + _S + rb"+(?:" + _NAME + rb"(?:" + _S + rb"+as" + _S + rb"+"
+    + _NAME + rb")?" + _S + rb"*," + _S + rb"*)*\Z"
+)
+
+
+class _Imports:
+    """Matches data that may import one of ``names`` (a superset: comments and strings too)."""
+
+    def __init__(self, *names: bytes) -> None:
+        self.names = names
+
+    def search(self, data: bytes) -> bool:
+        for name in self.names:
+            at = data.find(name)
+            while at >= 0:
+                after = data[at + len(name) : at + len(name) + 1]
+                if not (after.isalnum() or after == b"_"):
+                    start = data.rfind(b"\n", 0, at) + 1
+                    while data[max(0, start - 3) : start].endswith((b"\\\n", b"\\\r\n")):
+                        start = data.rfind(b"\n", 0, start - 2) + 1
+                    if _IMPORT_HEAD.search(data, start, at):
+                        return True
+                at = data.find(name, at + 1)
+        return False
+
+
+#: The http rules need ``requests`` or ``httpx`` imported (``Visitor.http``).
+HTTP_IMPORT = _Imports(b"requests", b"httpx")
+Word = bytes | _Imports
+
+_JVM = ((b"ssl.trust",), (b"checkserveridentity",), (b"TrustAllHosts",),
+        (b"checkServerTrusted",), (b"HostnameVerifier",), (b"HOSTNAME_VERIFIER",),
+        (b"commons.mail",), (b"SSLSession",))
+_JS = ((b"rejectUnauthorized",), (b"ignoreTLS",), (b"NODE_TLS_REJECT_UNAUTHORIZED",))
+#: A file of this kind can only match a rule if, for one of these tuples, it contains every
+#: byte string of the tuple (and matches its pattern, if any) (as semgrep and ripgrep do: a
+#: substring test is ~100x cheaper than a parse). Each tuple is a necessary condition of
+#: some rule, e.g. Python's ``verify=False`` counts only where ``requests`` or ``httpx``
+#: is imported, and a Django backend only where ``ssl_context`` is defined. The first
+#: word of a tuple is a byte string. Kinds not listed are always parsed.
+TRIGGERS: dict[str, tuple[tuple[Word, ...], ...]] = {
+    "python": ((b"smtplib",), (b"imaplib",), (b"poplib",),  # aiosmtplib too
+               (b"_create_unverified_context",), (b"_create_stdlib_context",),
+               (b"CERT_NONE",), (b"cert_reqs",), (b"verify_mode",), (b"check_hostname",),
+               (b"verify", HTTP_IMPORT),
+               (b"flask_mail",), (b"yagmail",), (b"EmailBackend", b"ssl_context")),
     "java": _JVM,
     "kotlin": _JVM,
     "javascript": _JS,
     "typescript": _JS,
     "tsx": _JS,
-    "php": (b"verify_peer", b"allow_self_signed", b"SMTPAutoTLS", b"CURLOPT_SSL_VERIFY"),
-    "go": (b"InsecureSkipVerify",),
-    "csharp": (b"ValidationCallback", b"CheckCertificateRevocation", b"StartTlsWhenAvailable"),
-    "ruby": (b"verify_mode", b"VERIFY_NONE"),
-    "rust": (b"accept_invalid_",),
+    "php": ((b"verify_peer",), (b"allow_self_signed",), (b"SMTPAutoTLS",),
+            (b"CURLOPT_SSL_VERIFY",)),
+    "go": ((b"InsecureSkipVerify",),),
+    "csharp": ((b"ValidationCallback",), (b"CheckCertificateRevocation",),
+               (b"StartTlsWhenAvailable",)),
+    "ruby": ((b"verify_mode",), (b"VERIFY_NONE",)),
+    "rust": ((b"accept_invalid_",),),
 }
+#: Shared substrings searched first: a file without ``plib`` has none of ``smtplib``,
+#: ``imaplib``, ``poplib``, so one pass over the bytes rules out three words.
+GATES = (b"plib", b"_create_", b"verify", b"mail", b"TLS")
+
+Plan = tuple[tuple[bytes, tuple[tuple[Word, ...], ...]], ...]
+
+
+def _plan(alternatives: tuple[tuple[Word, ...], ...]) -> Plan:
+    """The alternatives grouped under the first gate that their first word contains."""
+    groups: dict[bytes, list[tuple[Word, ...]]] = {}
+    for alt in alternatives:
+        first = alt[0]
+        assert isinstance(first, bytes)
+        gate = next((g for g in GATES if g in first), first)
+        groups.setdefault(gate, []).append(alt)
+    return tuple((gate, tuple(alts)) for gate, alts in groups.items())
+
+
+def _holds(words: tuple[Word, ...], data: bytes) -> bool:
+    return all(w in data if isinstance(w, bytes) else w.search(data) for w in words)
+
+
+PLANS: dict[str, Plan] = {kind: _plan(alts) for kind, alts in TRIGGERS.items()}
 
 
 def may_match(kind: str, data: bytes) -> bool:
     """False when no rule of ``kind`` can match ``data`` (no trigger word in it)."""
-    words = TRIGGERS.get(kind)
-    return words is None or any(w in data for w in words)
+    return prefilter(kind, data)[0]
+
+
+#: An inline exception (:mod:`.allow`) needs this word; ``mail`` is its gate.
+MARKER = b"mailtls:"
+
+
+def prefilter(kind: str, data: bytes) -> tuple[bool, bool]:
+    """(may match a rule of ``kind``, may hold an exception comment), from the bytes."""
+    plan = PLANS.get(kind)
+    match = plan is None
+    mail: bool | None = None
+    for gate, alternatives in plan or ():
+        present = gate in data
+        if gate == b"mail":
+            mail = present
+        if present and any(_holds(words, data) for words in alternatives):
+            match = True
+            break
+    if mail is None:
+        mail = b"mail" in data
+    return match, mail and MARKER in data
+
+
+def suffix(name: str) -> str:
+    """``PurePath(name).suffix``, without building a path."""
+    i = name.rfind(".")
+    return name[i:] if 0 < i < len(name) - 1 else ""
 
 
 def kind_of(path: PurePath, head: bytes = b"") -> str | None:
     """The scanner kind for ``path``, or None when no scanner reads it."""
-    name = path.name
+    return kind_of_name(path.name, head)
+
+
+def kind_of_name(name: str, head: bytes = b"") -> str | None:
+    """:func:`kind_of` for a file name (the walk has names, not paths)."""
     if name in NAMES:
         return NAMES[name]
-    if name == ".env" or name.startswith(".env."):
-        return "env"
-    if name.endswith(".muttrc") or name.startswith("muttrc."):
-        return "mutt"
-    if name.startswith("msmtprc.") or name.endswith(".msmtprc"):
-        return "msmtp"
-    kind = SUFFIXES.get(path.suffix.lower())
-    if kind is None and head.startswith(b"#!") and not path.suffix:
+    if name.startswith((".env", "muttrc.", "msmtprc.")) or name.endswith((".muttrc", ".msmtprc")):
+        if name == ".env" or name.startswith(".env."):
+            return "env"
+        if name.endswith(".muttrc") or name.startswith("muttrc."):
+            return "mutt"
+        if name.startswith("msmtprc.") or name.endswith(".msmtprc"):
+            return "msmtp"
+    ext = suffix(name)
+    kind = SUFFIXES.get(ext.lower())
+    if kind is None and head.startswith(b"#!") and not ext:
         first = head.split(b"\n", 1)[0]
         if first.endswith((b"sh", b"bash", b"zsh")):
             return "shell"
@@ -99,19 +198,34 @@ def kind_of(path: PurePath, head: bytes = b"") -> str | None:
 
 
 def scanner(kind: str, path: str) -> Callable[[str, bytes], Scan]:
-    """The function that scans a file of ``kind``: (text, raw bytes) -> Scan."""
-    from . import configs, python, shell, ts_rules, ts_special  # noqa: F401  (registers)
+    """The function that scans a file of ``kind``: (text, raw bytes) -> Scan.
 
-    table: dict[str, Callable[[str, bytes], Scan]] = {
-        "python": lambda text, _: python.scan_python(text),
-        "properties": lambda text, _: configs.scan_properties(text),
-        "yaml": lambda text, _: configs.scan_yaml(text),
-        "env": lambda text, _: configs.scan_env(text),
-        "msmtp": lambda text, _: configs.scan_msmtp(text),
-        "mutt": lambda text, _: configs.scan_mutt(text),
-        "shell": lambda text, _: shell.scan_shell(text),
-        "postfix": lambda text, _: configs.scan_postfix(text, path),
-    }
-    if kind in table:
+    Each scanner module is imported on first use, so a run imports only what its files
+    need (a Python-only tree never loads tree-sitter; YAML is loaded for YAML files).
+    """
+    if kind == "python":
+        from . import python
+
+        return lambda text, _: python.scan_python(text)
+    if kind == "shell":
+        from . import shell
+
+        return lambda text, _: shell.scan_shell(text)
+    if kind in CONFIGS:
+        from . import configs
+
+        table: dict[str, Callable[[str, bytes], Scan]] = {
+            "properties": lambda text, _: configs.scan_properties(text),
+            "yaml": lambda text, _: configs.scan_yaml(text),
+            "env": lambda text, _: configs.scan_env(text),
+            "msmtp": lambda text, _: configs.scan_msmtp(text),
+            "mutt": lambda text, _: configs.scan_mutt(text),
+            "postfix": lambda text, _: configs.scan_postfix(text, path),
+        }
         return table[kind]
+    from . import ts_rules, ts_special  # noqa: F401  (ts_special registers its rules)
+
     return lambda text, data: ts_rules.scan_tree(kind, data)
+
+
+CONFIGS = frozenset({"properties", "yaml", "env", "msmtp", "mutt", "postfix"})

@@ -16,32 +16,27 @@ plain strings are never facts, so text that merely mentions a knob is not a find
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import importlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
 import tree_sitter as ts
-import tree_sitter_c_sharp
-import tree_sitter_go
-import tree_sitter_java
-import tree_sitter_javascript
-import tree_sitter_kotlin
-import tree_sitter_php
-import tree_sitter_ruby
-import tree_sitter_rust
-import tree_sitter_typescript
 
-_GRAMMARS: dict[str, Callable[[], object]] = {
-    "java": tree_sitter_java.language,
-    "kotlin": tree_sitter_kotlin.language,
-    "javascript": tree_sitter_javascript.language,
-    "typescript": tree_sitter_typescript.language_typescript,
-    "tsx": tree_sitter_typescript.language_tsx,
-    "php": tree_sitter_php.language_php,
-    "go": tree_sitter_go.language,
-    "csharp": tree_sitter_c_sharp.language,
-    "ruby": tree_sitter_ruby.language,
-    "rust": tree_sitter_rust.language,
+#: Language -> (grammar package, function that returns the grammar). A package is imported
+#: only when a file of its language is parsed: a run over Python and JavaScript never
+#: loads the other eight grammars.
+_GRAMMARS: dict[str, tuple[str, str]] = {
+    "java": ("tree_sitter_java", "language"),
+    "kotlin": ("tree_sitter_kotlin", "language"),
+    "javascript": ("tree_sitter_javascript", "language"),
+    "typescript": ("tree_sitter_typescript", "language_typescript"),
+    "tsx": ("tree_sitter_typescript", "language_tsx"),
+    "php": ("tree_sitter_php", "language_php"),
+    "go": ("tree_sitter_go", "language"),
+    "csharp": ("tree_sitter_c_sharp", "language"),
+    "ruby": ("tree_sitter_ruby", "language"),
+    "rust": ("tree_sitter_rust", "language"),
 }
 
 LANGUAGES = frozenset(_GRAMMARS)
@@ -126,7 +121,9 @@ class Fact:
 
 @cache
 def language(lang: str) -> ts.Language:
-    return ts.Language(_GRAMMARS[lang]())
+    package, function = _GRAMMARS[lang]
+    grammar = getattr(importlib.import_module(package), function)
+    return ts.Language(grammar())
 
 
 @cache
@@ -140,8 +137,13 @@ def query(lang: str, source: str) -> ts.Query:
     return ts.Query(language(lang), source)
 
 
+@cache
+def _parser(lang: str) -> ts.Parser:
+    return ts.Parser(language(lang))
+
+
 def parse(lang: str, data: bytes) -> ts.Tree:
-    return ts.Parser(language(lang)).parse(data)
+    return _parser(lang).parse(data)
 
 
 def text(node: ts.Node | None) -> str:

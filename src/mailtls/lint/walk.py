@@ -10,15 +10,16 @@ Files named explicitly are always taken (as git does with explicit paths), unles
 from __future__ import annotations
 
 import os
-import subprocess
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-
-from pathspec import GitIgnoreSpec
+from typing import TYPE_CHECKING
 
 from ..errors import MailtlsError
-from .files import kind_of
+from .files import kind_of_name, suffix
+
+if TYPE_CHECKING:  # pathspec is imported when a .gitignore or an --exclude needs it
+    from pathspec import GitIgnoreSpec
 
 
 class WalkError(MailtlsError):
@@ -27,82 +28,115 @@ class WalkError(MailtlsError):
 
 @dataclass(frozen=True)
 class _Ignore:
-    base: Path
+    prefix: str  # the folder of the .gitignore, as a prefix of the paths below it
     spec: GitIgnoreSpec
 
 
-def _head(path: Path) -> bytes:
+def _spec(lines: list[str]) -> GitIgnoreSpec:
+    from pathspec import GitIgnoreSpec
+
+    return GitIgnoreSpec.from_lines(lines)
+
+
+def _head(path: str) -> bytes:
     try:
-        with path.open("rb") as f:
+        with open(path, "rb") as f:
             return f.read(128)
     except OSError:
         return b""
 
 
-def _kind(path: Path) -> str | None:
-    kind = kind_of(path)
-    if kind is None and not path.suffix:
-        kind = kind_of(path, _head(path))
+def _kind(path: str, name: str) -> str | None:
+    kind = kind_of_name(name)
+    if kind is None and not suffix(name):  # maybe a #! script
+        kind = kind_of_name(name, _head(path))
     return kind
 
 
-def _ignored(path: Path, is_dir: bool, stack: Sequence[_Ignore]) -> bool:
+def _prefix(folder: str) -> str:
+    """What ``os.path.join(folder, x)`` puts before ``x``."""
+    if folder == ".":
+        return ""
+    return folder if folder.endswith(os.sep) else folder + os.sep
+
+
+def _posix(rel: str) -> str:
+    return rel if os.sep == "/" else rel.replace(os.sep, "/")
+
+
+def _ignored(path: str, is_dir: bool, stack: Sequence[_Ignore]) -> bool:
     decision = False
     for ignore in stack:
-        rel = path.relative_to(ignore.base).as_posix() + ("/" if is_dir else "")
+        rel = _posix(path[len(ignore.prefix) :]) + ("/" if is_dir else "")
         result = ignore.spec.check_file(rel)
         if result.include is not None:
             decision = result.include
     return decision
 
 
-def _load_ignore(folder: Path) -> _Ignore | None:
-    file = folder / ".gitignore"
+def _load_ignore(folder: str) -> _Ignore | None:
     try:
-        lines = file.read_text("utf-8", "replace").splitlines()
+        with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as f:
+            lines = f.read().splitlines()
     except OSError:
         return None
-    return _Ignore(folder, GitIgnoreSpec.from_lines(lines))
+    return _Ignore(_prefix(folder), _spec(lines))
 
 
-def walk(root: Path, excludes: GitIgnoreSpec) -> Iterator[tuple[Path, str]]:
-    """(file, kind) under ``root``, in a stable order."""
-    todo: list[tuple[Path, tuple[_Ignore, ...]]] = [(root, ())]
+def walk(root: Path, excludes: GitIgnoreSpec | None) -> Iterator[tuple[str, str]]:
+    """(file, kind) under ``root``; paths are spelt as ``str(root / relative path)``.
+
+    Strings, not :class:`Path` objects, and one ``os.scandir`` per folder: the file type
+    comes from the folder listing, and ignored folders are never listed.
+    """
+    top = str(root)
+    base = len(_prefix(top))
+    todo: list[tuple[str, tuple[_Ignore, ...]]] = [(top, ())]
     while todo:
         folder, stack = todo.pop()
-        own = _load_ignore(folder)
-        stack = (*stack, own) if own else stack
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+            with os.scandir(folder) as it:
+                entries = list(it)
         except OSError:
             continue
+        if any(e.name == ".gitignore" for e in entries):
+            own = _load_ignore(folder)
+            stack = (*stack, own) if own else stack
+        prefix = _prefix(folder)
         for e in entries:
-            path = Path(e.path)
-            rel = path.relative_to(root).as_posix()
-            is_dir = e.is_dir(follow_symlinks=False)
-            if e.name == ".git" or _ignored(path, is_dir, stack):
+            name = e.name
+            if name == ".git":
                 continue
-            if excludes.match_file(rel + ("/" if is_dir else "")):
+            path = prefix + name
+            try:
+                is_dir = e.is_dir(follow_symlinks=False)
+            except OSError:
+                continue
+            if stack and _ignored(path, is_dir, stack):
+                continue
+            if excludes is not None and excludes.match_file(
+                _posix(path[base:]) + ("/" if is_dir else "")
+            ):
                 continue
             if is_dir:
                 todo.append((path, stack))
             elif e.is_file(follow_symlinks=False):
-                kind = _kind(path)
+                kind = _kind(path, name)
                 if kind:
                     yield path, kind
 
 
 def collect(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[tuple[str, str]]:
     """(path, kind) of every file to lint under ``paths``; duplicates removed."""
-    excludes = GitIgnoreSpec.from_lines(list(exclude))
+    excludes = _spec(list(exclude)) if exclude else None
     seen: dict[str, str] = {}
     for p in paths:
         if p.is_dir():
             for file, kind in walk(p, excludes):
-                seen.setdefault(str(file), kind)
+                seen.setdefault(file, kind)
         elif p.is_file():
-            found = _kind(p)
-            if found and not excludes.match_file(p.as_posix()):
+            found = _kind(str(p), p.name)
+            if found and not (excludes is not None and excludes.match_file(p.as_posix())):
                 seen.setdefault(str(p), found)
         else:
             raise WalkError(f"{p}: no such file or folder")
@@ -110,6 +144,8 @@ def collect(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[tuple[st
 
 
 def _git(cwd: Path, *args: str) -> list[str]:
+    import subprocess  # only --changed-since needs it
+
     try:
         done = subprocess.run(
             ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True, timeout=60
