@@ -138,9 +138,19 @@ def _strength(suite: CipherSuite) -> tuple[str, str]:
     return "~ ", FAIR
 
 
-def _line(label: str, value: Text | str, lang: str) -> Text:
-    out = Text(f"  {tr(label, lang):<20}", style="bold")
-    return out + (value if isinstance(value, Text) else Text(value))
+def _line(label: str, value: Text | str, lang: str) -> Table:
+    return _rows([(label, value)], lang)
+
+
+def _rows(rows: Sequence[tuple[str, Text | str]], lang: str, indent: int = 2) -> Table:
+    """Label/value pairs aligned in a grid (labels in any language, any width)."""
+    grid = Table.grid(padding=(0, 2), pad_edge=False)
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column()
+    for label, value in rows:
+        cell = value if isinstance(value, Text) else Text(value)
+        grid.add_row(" " * indent + tr(label, lang), cell)
+    return grid
 
 
 def _protocols(deep: DeepObservation, lang: str) -> Text:
@@ -205,20 +215,24 @@ def _vulnerabilities(deep: DeepObservation, console: Console, lang: str) -> None
         ("Session resumption (IDs / tickets)", _yes_no(deep.session_ids, lang, None)
          + Text(" / ") + _yes_no(deep.session_tickets, lang, None)),
     )  # fmt: skip
-    for label, value in rows:
-        console.print(_line(label, value, lang))
+    console.print(_rows(rows, lang, indent=4))
 
 
 def _mail(deep: DeepObservation, console: Console, lang: str) -> None:
     console.print(Text(f"  {tr('Mail', lang)}", style="bold"))
+    rows: list[tuple[str, Text | str]] = []
     seen = deep.starttls_seen
     if seen:
         style = GOOD if all(seen) else WEAK
-        console.print(_line("STARTTLS advertised", Text(f"{sum(seen)}/{len(seen)}", style), lang))
-    if deep.mail_without_tls is not None:
-        console.print(_line("Mail before STARTTLS", str(deep.mail_without_tls), lang))
+        rows.append(("STARTTLS advertised", Text(f"{sum(seen)}/{len(seen)}", style)))
+    code = deep.mail_without_tls
+    if code is not None:
+        taken = 200 <= code < 300
+        answer = Text(f"{tr('yes' if taken else 'no', lang)} ({code})", FAIR if taken else GOOD)
+        rows.append(("Mail before STARTTLS", answer))
     if deep.starttls_injection is not None:
-        console.print(_line("STARTTLS injection", _verdict(deep.starttls_injection, lang), lang))
+        rows.append(("STARTTLS injection", _verdict(deep.starttls_injection, lang)))
+    console.print(_rows(rows, lang, indent=4))
 
 
 def _deep_head(r: ScanResult, deep: DeepObservation, lang: str) -> Text:
@@ -242,6 +256,10 @@ def render_deep(results: Sequence[ScanResult], console: Console, lang: str) -> N
             continue
         console.print()
         console.print(_deep_head(r, deep, lang))
+        if r.grade is not None:
+            for reason in r.grade.reasons:
+                text = describe(reason, lang)
+                console.print(Text(f"  - {text.title}: {text.detail}", style="dim"))
         console.print(_line("Protocols", _protocols(deep, lang), lang))
         _suites(deep, console, lang)
         console.print(_line("Groups", _groups(deep, lang), lang))
