@@ -18,6 +18,7 @@ COMMANDS: dict[str, str] = {
     "lab": "mailtls.cli.lab:lab_command",
     "send": "mailtls.cli.send:send_command",
     "lint": "mailtls.cli.lint:lint_command",
+    "audit-config": "mailtls.cli.audit:audit_command",
 }
 
 

@@ -1,0 +1,320 @@
+"""Catalogue part "audit": Postfix and Dovecot configuration rules (gettext domain mailtls-audit).
+
+Certificate-file findings have the same sentences for Postfix and Dovecot (one msgid,
+one translation); ``{param}`` names the setting, ``{file}`` the file it names.
+"""
+
+from __future__ import annotations
+
+from ...config.files import PROBLEM_SENTENCES
+from ...model import Severity
+from ..entry import Entry, Part
+
+C, H, M, L = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW
+
+TLS_README = "https://www.postfix.org/TLS_README.html"
+POSTCONF5 = "https://www.postfix.org/postconf.5.html"
+MASTER5 = "https://www.postfix.org/master.5.html"
+DOVECOT_SSL = "https://doc.dovecot.org/2.3/configuration_manual/dovecot_ssl_configuration/"
+RFC8314 = "https://www.rfc-editor.org/rfc/rfc8314"
+RFC8996 = "https://www.rfc-editor.org/rfc/rfc8996"
+RFC7672 = "https://www.rfc-editor.org/rfc/rfc7672"
+RFC5280 = "https://www.rfc-editor.org/rfc/rfc5280"
+RFC6125 = "https://www.rfc-editor.org/rfc/rfc6125"
+
+# --- sentences shared by Postfix and Dovecot -----------------------------------------------
+_CERT = {
+    "cert_missing": (
+        H,
+        "Certificate or key file missing",
+        "{param} ({where}) names {file}, which does not exist, or names no file while TLS "
+        "is enabled: the server cannot offer TLS.",
+        "Install the certificate chain and its key at the configured paths, or point {param} "
+        "at the files that exist; then reload the server and check its log.",
+        (TLS_README, DOVECOT_SSL),
+        None,
+    ),
+    "cert_unreadable": (
+        H,
+        "Certificate or key file unreadable",
+        "{file} ({param}, {where}) cannot be used: {reason}.",
+        "Give the server a PEM file it can read: certificates as 'BEGIN CERTIFICATE' blocks, "
+        "an unencrypted private key (the server cannot ask for a passphrase).",
+        (TLS_README, DOVECOT_SSL),
+        None,
+    ),
+    "cert_expired": (
+        C,
+        "Configured certificate expired",
+        "The certificate {subject} in {file} expired on {not_after} ({days} days ago).",
+        "Renew the certificate, install it with its intermediates and reload the server. "
+        "Clients that verify refuse it; clients that do not verify teach users to accept "
+        "any certificate.",
+        (RFC5280,),
+        298,
+    ),
+    "cert_expires_soon": (
+        M,
+        "Configured certificate expires soon",
+        "The certificate {subject} in {file} expires on {not_after}, in {days} days.",
+        "Renew it now and automate the renewal (an ACME client), with a reload of the server "
+        "after each renewal.",
+        (RFC5280,),
+        None,
+    ),
+    "cert_key_mismatch": (
+        H,
+        "Certificate and private key do not match",
+        "The key in {key_file} is not the key of the certificate {subject} in {file}.",
+        "Configure the key that belongs to the certificate (compare 'openssl x509 -noout "
+        "-pubkey' with 'openssl pkey -pubout'); the server cannot start TLS with this pair.",
+        (TLS_README, DOVECOT_SSL),
+        None,
+    ),
+    "cert_hostname_mismatch": (
+        H,
+        "Configured certificate does not name the server",
+        "The certificate {subject} in {file} is for {names}, not for {host} (the server's "
+        "name).",
+        "Have a certificate issued whose subjectAltName contains {host} (and every name "
+        "clients use), or correct the server's name.",
+        (RFC6125,),
+        297,
+    ),
+    "chain_incomplete": (
+        H,
+        "Configured certificate file lacks the intermediate",
+        "{file} holds the certificate {subject} without the intermediate certificate of "
+        "{issuer}: clients that verify cannot build a path to a trusted root.",
+        "Put the full chain in the file: the server certificate first, then each "
+        "intermediate (the 'fullchain' file of an ACME client).",
+        (RFC5280,),
+        295,
+    ),
+    "cert_untrusted": (
+        M,
+        "Configured certificate not from a trusted CA",
+        "The certificate {subject} in {file} is not issued by a CA in {trust} ({problem}).",
+        "Use a certificate from a public CA for servers that others reach (an ACME CA is "
+        "free); for a private CA, make every client trust that CA explicitly.",
+        (RFC5280,),
+        295,
+    ),
+    "cert_invalid": (
+        H,
+        "Configured certificate fails verification",
+        "The certificate {subject} in {file}: {problem}.",
+        "Replace the certificate with one that verifies (see 'mailtls scan' for the same "
+        "check over the network).",
+        (RFC5280,),
+        295,
+    ),
+    "key_world_readable": (
+        H,
+        "Private key readable by every user",
+        "{file} ({param}, {where}) has mode {mode}: any local user or compromised service "
+        "can copy the key and impersonate the server.",
+        "Make the key readable by root only (chmod 600, owner root); the server reads it "
+        "before dropping privileges.",
+        (TLS_README,),
+        732,
+    ),
+    "config_error": (
+        H,
+        "Configuration error",
+        "{problem} ({context})",
+        "Correct the line; 'postconf -n' / 'doveconf -n' show how the server reads the file.",
+        (POSTCONF5, DOVECOT_SSL),
+        None,
+    ),
+    "config_unreadable": (
+        H,
+        "Configuration file could not be audited",
+        "{problem} ({context})",
+        "Check the path and the permissions, and run the audit as a user who can read the "
+        "configuration (usually root).",
+        (),
+        None,
+    ),
+}
+
+
+def _cert_entries(area: str) -> tuple[Entry, ...]:
+    return tuple(Entry(f"{area}.{k}", *v) for k, v in _CERT.items())
+
+
+_POSTFIX = (
+    Entry(
+        "postfix.relay_credentials_unverified",
+        C,
+        "SMTP AUTH password sent to an unverified relay",
+        "Service {service} authenticates with SMTP AUTH (smtp_sasl_auth_enable = yes) to "
+        "{destination} at TLS security level '{level}' ({where}). At that level Postfix does "
+        "not check the relay's certificate: whoever answers in its place (DNS or network "
+        "attacker) receives the relay password.",
+        "Verify the relay: smtp_tls_security_level = secure (its name must be in its "
+        "certificate, issued by a CA in smtp_tls_CAfile or smtp_tls_CApath), or a 'secure' "
+        "or 'dane-only' entry for the relay in smtp_tls_policy_maps. Then change the relay "
+        "password: it may already be known.",
+        (TLS_README, RFC8314),
+        522,
+    ),
+    Entry(
+        "postfix.outbound_unverified",
+        H,
+        "Mandatory TLS without certificate verification",
+        "Service {service} uses smtp_tls_security_level = encrypt ({where}): TLS is "
+        "required but any certificate is accepted, so an active attacker still reads and "
+        "changes the mail.",
+        "'encrypt' accepts all certificates. Use 'verify' (a certificate from a trusted CA "
+        "with the MX name), 'secure' (a trusted certificate with the next-hop domain name, "
+        "safe against DNS forgery), or 'dane' (the server's DNSSEC-signed TLSA records), "
+        "globally or per destination in smtp_tls_policy_maps.",
+        (TLS_README, RFC7672),
+        295,
+    ),
+    Entry(
+        "postfix.dane_without_dnssec",
+        H,
+        "DANE without DNSSEC lookups",
+        "Service {service} uses smtp_tls_security_level = {level} ({where}) but "
+        "smtp_dns_support_level is '{dns}': without DNSSEC validation Postfix finds no "
+        "TLSA records and falls back to unauthenticated TLS.",
+        "Set smtp_dns_support_level = dnssec and use a validating resolver (for example "
+        "unbound on 127.0.0.1 in /etc/resolv.conf).",
+        (TLS_README, RFC7672),
+        None,
+    ),
+    Entry(
+        "postfix.verify_without_ca",
+        H,
+        "Certificate verification without a CA",
+        "Service {service} uses smtp_tls_security_level = {level} ({where}) but no usable "
+        "CA is configured ({cas}): every verification fails, mail is deferred, and the "
+        "usual 'fix' is to go back to an unverified level.",
+        "Set smtp_tls_CAfile to the system bundle (or smtp_tls_CApath to a hashed "
+        "directory), or pin the relay's CA in smtp_tls_trust_anchor_file.",
+        (TLS_README,),
+        None,
+    ),
+    Entry(
+        "postfix.legacy_protocols",
+        M,
+        "Legacy TLS protocol versions allowed",
+        "{param} = {value} ({where}) allows {protocols}, deprecated by RFC 8996.",
+        "Allow TLS 1.2 and later only: {param} = >=TLSv1.2.",
+        (RFC8996, POSTCONF5),
+        327,
+    ),
+    Entry(
+        "postfix.weak_ciphers",
+        H,
+        "Weak cipher grade",
+        "{param} = {value} ({where}) makes {ciphers} ciphers usable.",
+        "Use the 'medium' or 'high' cipher grade and leave the tls_*_cipherlist "
+        "parameters at their defaults.",
+        (POSTCONF5,),
+        327,
+    ),
+    Entry(
+        "postfix.auth_before_tls",
+        H,
+        "SMTP AUTH offered before TLS",
+        "Service {service} enables SMTP AUTH ({where}) at TLS level '{level}' with "
+        "smtpd_tls_auth_only = no: clients can send their password in clear text.",
+        "Set smtpd_tls_auth_only = yes (AUTH only after STARTTLS) for this service, or "
+        "require TLS with smtpd_tls_security_level = encrypt.",
+        (TLS_README, RFC8314),
+        319,
+    ),
+    Entry(
+        "postfix.submission_tls_optional",
+        H,
+        "Submission service without mandatory TLS",
+        "Service {service} ({where}) is a mail submission port but {reason}.",
+        "Submission on 587 needs -o smtpd_tls_security_level=encrypt; submissions on 465 "
+        "needs -o smtpd_tls_wrappermode=yes (RFC 8314).",
+        (RFC8314, MASTER5),
+        319,
+    ),
+    Entry(
+        "postfix.tls_logging_off",
+        L,
+        "TLS logging is off",
+        "{param} = 0 ({where}): the log says nothing about TLS sessions, so monitoring "
+        "cannot see failed handshakes, protocols or unverified peers.",
+        "Set {param} = 1 and collect the TLS lines of the mail log.",
+        (POSTCONF5,),
+        778,
+    ),
+    *_cert_entries("postfix"),
+)
+
+_DOVECOT = (
+    Entry(
+        "dovecot.ssl_disabled",
+        H,
+        "Dovecot TLS disabled",
+        "ssl = no ({where}{scope}): IMAP and POP3 passwords and mail travel in clear text.",
+        "Set ssl = required and configure ssl_cert and ssl_key.",
+        (DOVECOT_SSL, RFC8314),
+        319,
+    ),
+    Entry(
+        "dovecot.ssl_not_required",
+        M,
+        "Dovecot TLS optional",
+        "ssl = yes ({where}{scope}) lets clients use IMAP and POP3 without TLS.",
+        "Set ssl = required so that every session uses STARTTLS or implicit TLS.",
+        (DOVECOT_SSL, RFC8314),
+        319,
+    ),
+    Entry(
+        "dovecot.plaintext_auth",
+        H,
+        "Dovecot accepts passwords without TLS",
+        "{setting} ({where}{scope}): clients may log in with a clear-text password on a "
+        "connection without TLS.",
+        "Set disable_plaintext_auth = yes (Dovecot 2.4: auth_allow_cleartext = no).",
+        (DOVECOT_SSL,),
+        319,
+    ),
+    Entry(
+        "dovecot.legacy_protocols",
+        M,
+        "Dovecot allows legacy TLS versions",
+        "ssl_min_protocol = {value} ({where}{scope}) allows protocol versions deprecated by "
+        "RFC 8996.",
+        "Set ssl_min_protocol = TLSv1.2.",
+        (RFC8996, DOVECOT_SSL),
+        327,
+    ),
+    *_cert_entries("dovecot"),
+)
+
+UI_STRINGS = (
+    "Postfix default",
+    "Dovecot default",
+    "any destination (no relayhost)",
+    "no -o smtpd_tls_security_level=encrypt",
+    "no -o smtpd_tls_wrappermode=yes",
+    "permission denied",
+    "no PEM certificate in it",
+    "no usable private key in it (encrypted, or not a key)",
+    "Auditing configuration",
+    "No finding.",
+    "could not audit",
+    "Fix:",
+    "Wrote {path} (backup {backup})",
+    "Wrote {path}",
+    "Also run:",
+    "No change to propose.",
+    "{count} findings: {critical} critical, {high} high, {medium} medium, {low} low",
+)
+
+PART = Part(
+    "mailtls-audit",
+    _POSTFIX + _DOVECOT,
+    UI_STRINGS + PROBLEM_SENTENCES,
+    frozenset({"problem", "where", "destination", "reason"}),
+)

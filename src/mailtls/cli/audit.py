@@ -1,0 +1,293 @@
+"""``mailtls audit-config``: Postfix and Dovecot configuration, read as the servers read it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import socket
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+
+from .. import __version__
+from ..catalog import describe, pick_language, tr
+from ..checks.certfiles import CertContext
+from ..checks.dovecot import audit_dovecot
+from ..checks.postfix import audit_postfix
+from ..config import MacroError, load_postfix
+from ..config.dovecot import load_dovecot
+from ..config.edit import plan_fixes
+from ..config.files import read_config
+from ..errors import ConfigError
+from ..export.sarif import render_sarif
+from ..model import Finding, Severity
+from ..verify import TrustStore
+
+AUDIT_SCHEMA = 1
+DEFAULT_POSTFIX = Path("/etc/postfix")
+DEFAULT_DOVECOT = Path("/etc/dovecot/dovecot.conf")
+STYLE = {Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow",
+         Severity.LOW: "cyan", Severity.INFO: "dim"}
+
+
+@dataclass
+class Audit:
+    findings: list[Finding] = field(default_factory=list)
+    files: dict[str, str] = field(default_factory=dict)  # path -> text, for --fix
+    inputs: dict[str, str] = field(default_factory=dict)
+    failed: bool = False
+
+
+def exit_status(audit: Audit) -> int:
+    worst = max((f.severity for f in audit.findings), default=Severity.INFO)
+    if worst >= Severity.CRITICAL:
+        return 2
+    if audit.failed:
+        return 3
+    return 1 if worst >= Severity.MEDIUM else 0
+
+
+def _remember(audit: Audit, paths: Sequence[str]) -> None:
+    for p in paths:
+        text, problem = read_config(Path(p))
+        if text is not None and problem is None:
+            audit.files[p] = text
+
+
+def run_audit(postfix: Path | None, dovecot: Path | None, ctx: CertContext,
+              hostname: str) -> Audit:
+    audit = Audit()
+    if postfix is not None:
+        config = load_postfix(postfix)
+        audit.inputs["postfix"] = str(postfix)
+        audit.inputs["postfix_defaults"] = config.defaults.source
+        audit.findings += audit_postfix(config, ctx)
+        audit.failed |= any(p.fatal for p in config.problems)
+        _remember(audit, [config.main_cf, config.master_cf])
+    if dovecot is not None:
+        dconfig = load_dovecot(dovecot)
+        audit.inputs["dovecot"] = str(dovecot)
+        audit.findings += audit_dovecot(dconfig, ctx, hostname)
+        audit.failed |= any(p.fatal for p in dconfig.problems)
+        _remember(audit, dconfig.files)
+    audit.findings.sort(key=lambda f: (f.location.file if f.location else "",
+                                       f.location.line if f.location else 0, -f.severity))
+    return audit
+
+
+def finding_json(f: Finding, lang: str) -> dict[str, Any]:
+    text = describe(f, lang)
+    return {
+        "id": f.id,
+        "severity": f.severity.label,
+        "file": f.location.file if f.location else None,
+        "line": f.location.line if f.location else None,
+        "title": text.title,
+        "detail": text.detail,
+        "fix": f.fix,
+        "remediation": text.remediation,
+        "references": list(text.references),
+        "snippet": f.location.snippet if f.location else None,
+        "params": dict(f.params),
+    }
+
+
+def render_json(audit: Audit, lang: str) -> str:
+    doc = {
+        "schema": AUDIT_SCHEMA,
+        "tool": {"name": "mailtls", "version": __version__},
+        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "inputs": audit.inputs,
+        "complete": not audit.failed,
+        "findings": [finding_json(f, lang) for f in audit.findings],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=2)
+
+
+def render_text(audit: Audit, console: Console, lang: str) -> None:
+    current = None
+    for f in audit.findings:
+        file = f.location.file if f.location else ""
+        if file != current:
+            console.print(f"\n[bold]{escape(file)}[/bold]")
+            current = file
+        text = describe(f, lang)
+        line = f.location.line if f.location else 0
+        style = STYLE[f.severity]
+        console.print(f"  [{style}]{f.severity.label:8}[/{style}] {line:>5}  "
+                      f"[bold]{escape(text.title)}[/bold]  [dim]{f.id}[/dim]")
+        if f.location and f.location.snippet:
+            console.print(f"                  [dim]{escape(f.location.snippet)}[/dim]")
+        console.print(f"                  {escape(text.detail)}", soft_wrap=True)
+        console.print(f"                  {escape(text.remediation)}", soft_wrap=True)
+        if f.fix:
+            for cmd in f.fix.split("\n"):
+                console.print(f"                  [green]{escape(tr('Fix:', lang))}[/green] "
+                              f"{escape(cmd)}", soft_wrap=True)
+    counts = {s: sum(1 for f in audit.findings if f.severity == s) for s in Severity}
+    if not audit.findings:
+        console.print(tr("No finding.", lang))
+    console.print("\n" + tr("{count} findings: {critical} critical, {high} high, {medium} "
+                            "medium, {low} low", lang).format(
+        count=len(audit.findings), critical=counts[Severity.CRITICAL],
+        high=counts[Severity.HIGH], medium=counts[Severity.MEDIUM], low=counts[Severity.LOW]))
+
+
+def print_effective(directory: Path) -> int:
+    """``postconf -c DIR -n -x``; a value that cannot be expanded is named on stderr."""
+    config = load_postfix(directory)
+    status = 0
+    for p in config.problems:
+        if p.fatal and p.file == config.main_cf:
+            click.echo(f"mailtls: {p.file}: {tr(p.problem)} {p.context}".rstrip(), err=True)
+            return 3
+    for name in sorted(config.used_names()):
+        try:
+            value = " ".join(config.value(name).split())
+        except MacroError as exc:
+            s = config.main.get(name)
+            at = f"{s.file}, line {s.line}" if s else config.main_cf
+            chain = " -> ".join(exc.chain)
+            click.echo(f"mailtls: {at}: {name}: {exc.problem}"
+                       + (f" ({chain})" if chain else ""), err=True)
+            status = 3
+            continue
+        click.echo(f"{name} = {value}" if value else f"{name} =")
+    return status
+
+
+def _backup(path: Path) -> Path:
+    backup = path.with_name(path.name + ".bak")
+    n = 1
+    while backup.exists():
+        backup = path.with_name(f"{path.name}.bak.{n}")
+        n += 1
+    return backup
+
+
+def apply_fix(audit: Audit, write: bool, to: Path | None, in_place: bool, lang: str) -> None:
+    plan = plan_fixes(audit.findings, audit.files)
+    diff = plan.diff()
+    click.echo(diff, nl=False)
+    if not diff:
+        click.echo(tr("No change to propose.", lang), err=True)
+    if plan.commands:
+        click.echo(tr("Also run:", lang), err=True)
+        for cmd in plan.commands:
+            click.echo(f"  {cmd}", err=True)
+    if not write:
+        return
+    for path in plan.changed():
+        src = Path(path)
+        if in_place:
+            backup = _backup(src)
+            shutil.copy2(src, backup)
+            src.write_text(plan.texts[path], encoding="utf-8", errors="surrogateescape")
+            click.echo(tr("Wrote {path} (backup {backup})", lang).format(path=src, backup=backup),
+                       err=True)
+        else:
+            assert to is not None
+            dest = to / src.relative_to(src.anchor)
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            if src.name == "main.cf" and (src.parent / "master.cf").exists():
+                shutil.copy2(src.parent / "master.cf", dest.parent / "master.cf")
+            main_cf = src.parent / "main.cf"
+            copy_main = not (dest.parent / "main.cf").exists()
+            if src.name == "master.cf" and main_cf.exists() and copy_main:
+                shutil.copy2(main_cf, dest.parent / "main.cf")
+            dest.write_text(plan.texts[path], encoding="utf-8", errors="surrogateescape")
+            click.echo(tr("Wrote {path}", lang).format(path=dest), err=True)
+
+
+def _parse_time(text: str | None) -> dt.datetime:
+    if not text:
+        return dt.datetime.now(dt.UTC)
+    try:
+        when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(f"{text!r} is not an ISO 8601 time", param_hint="--at") from None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
+def _targets(postfix: Path | None, dovecot: Path | None) -> tuple[Path | None, Path | None]:
+    if postfix is None and dovecot is None:
+        postfix = DEFAULT_POSTFIX if (DEFAULT_POSTFIX / "main.cf").exists() else None
+        dovecot = DEFAULT_DOVECOT if DEFAULT_DOVECOT.exists() else None
+        if postfix is None and dovecot is None:
+            raise click.UsageError(f"no configuration found ({DEFAULT_POSTFIX}/main.cf, "
+                                   f"{DEFAULT_DOVECOT}): give --postfix DIR or --dovecot FILE")
+    return postfix, dovecot
+
+
+@click.command("audit-config")
+@click.option("--postfix", type=click.Path(path_type=Path), metavar="DIR",
+              help="Postfix configuration directory (main.cf, master.cf).")
+@click.option("--dovecot", type=click.Path(path_type=Path), metavar="FILE",
+              help="Dovecot configuration file (dovecot.conf; its includes are followed).")
+@click.option("--effective", is_flag=True,
+              help="Print the effective main.cf as 'postconf -c DIR -n -x' does, and stop.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output (schema 1).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "sarif"]), default=None,
+              help="Output format (default text; --json is --format json).")
+@click.option("--fix", is_flag=True, help="Print a unified diff that applies every fix.")
+@click.option("--write", is_flag=True,
+              help="With --fix: write the fixed files (needs --to DIR or --in-place).")
+@click.option("--to", "to_dir", type=click.Path(path_type=Path, file_okay=False), metavar="DIR",
+              help="With --write: write fixed copies under DIR (DIR/etc/postfix/main.cf, ...).")
+@click.option("--in-place", is_flag=True,
+              help="With --write: change the files themselves, keeping FILE.bak copies.")
+@click.option("--ca-file", multiple=True, type=click.Path(path_type=Path), metavar="PEM",
+              help="Also trust these CA certificates when checking certificate files.")
+@click.option("--trust", type=click.Choice(["mozilla", "system", "none"]), default="mozilla",
+              show_default=True, help="Base trust store for certificate files.")
+@click.option("--hostname", metavar="NAME",
+              help="Server name for Dovecot's certificates (default: 'hostname' setting, "
+                   "else this machine's name).")
+@click.option("--warn-days", type=click.IntRange(0, 3650), default=30, show_default=True,
+              help="Report *.cert_expires_soon this many days before expiry.")
+@click.option("--at", "at_time", metavar="TIME", help="Check dates as of this ISO 8601 time.")
+@click.option("--lang", metavar="LANG", help="Language: en or zh_CN (default: from LANG).")
+def audit_command(postfix: Path | None, dovecot: Path | None, effective: bool, as_json: bool,
+                  fmt: str | None, fix: bool, write: bool, to_dir: Path | None, in_place: bool,
+                  ca_file: tuple[Path, ...], trust: str, hostname: str | None, warn_days: int,
+                  at_time: str | None, lang: str | None) -> None:
+    """Audit Postfix and Dovecot TLS configuration: what accepts any certificate, and the fix.
+
+    With no option, audits /etc/postfix and /etc/dovecot/dovecot.conf when present.
+    Exit status: 0 nothing above low, 1 medium or high, 2 critical, 3 could not audit.
+    """
+    language = pick_language(lang)
+    if effective:
+        if postfix is None:
+            raise click.UsageError("--effective needs --postfix DIR")
+        sys.exit(print_effective(postfix))
+    if write and not fix:
+        raise click.UsageError("--write goes with --fix")
+    if write and (to_dir is None) == (not in_place):
+        raise click.UsageError("--write needs exactly one of --to DIR (a copy) or --in-place")
+    if (to_dir is not None or in_place) and not write:
+        raise click.UsageError("--to and --in-place go with --fix --write")
+    fmt = fmt or ("json" if as_json else "text")
+    postfix, dovecot = _targets(postfix, dovecot)
+    try:
+        store = TrustStore.build(trust, ca_file)
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from None
+    ctx = CertContext(_parse_time(at_time), store, warn_days)
+    audit = run_audit(postfix, dovecot, ctx, hostname or socket.gethostname())
+    if fix:
+        apply_fix(audit, write, to_dir, in_place, language)
+    elif fmt == "json":
+        click.echo(render_json(audit, language))
+    elif fmt == "sarif":
+        click.echo(render_sarif(audit.findings, language))
+    else:
+        render_text(audit, Console(), language)
+    sys.exit(exit_status(audit))

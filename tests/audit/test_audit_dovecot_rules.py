@@ -1,0 +1,100 @@
+"""One test per Dovecot rule: id and line for a bad file, nothing for a good one."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import at
+from mailtls.model import Finding
+
+Audit = Callable[[str], list[Finding]]
+
+
+def good(certs: dict[str, tuple[Path, Path]], name: str = "good") -> str:
+    cert, key = certs[name]
+    return (f"protocols = imap pop3\n"           # 1
+            f"ssl = required\n"                  # 2
+            f"ssl_cert = <{cert}\n"              # 3
+            f"ssl_key = <{key}\n"                # 4
+            f"ssl_min_protocol = TLSv1.2\n")     # 5
+
+
+def test_good_file_has_no_finding(dovecot: Audit, certs: dict) -> None:
+    assert dovecot(good(certs)) == []
+
+
+def test_ssl_disabled(dovecot: Audit, certs: dict) -> None:
+    bad = dovecot(good(certs).replace("ssl = required", "ssl = no"))
+    assert at(bad, "dovecot.ssl_disabled") == [("dovecot.conf", 2)]
+    inner = dovecot(good(certs) + "local 127.0.0.2 {\n  ssl = no\n}\n")
+    assert at(inner, "dovecot.ssl_disabled") == [("dovecot.conf", 7)]
+
+
+def test_ssl_not_required(dovecot: Audit, certs: dict) -> None:
+    bad = dovecot(good(certs).replace("ssl = required", "ssl = yes"))
+    assert at(bad, "dovecot.ssl_not_required") == [("dovecot.conf", 2)]
+    default = dovecot(good(certs).replace("ssl = required\n", "# ssl default\n"))
+    assert at(default, "dovecot.ssl_not_required") == [("dovecot.conf", 1)]
+    covered = good(certs).replace("ssl = required\n", "# x\n") + (
+        "protocol imap {\n  ssl = required\n}\nprotocol pop3 {\n  ssl = required\n}\n")
+    assert at(dovecot(covered), "dovecot.ssl_not_required") == []
+
+
+def test_plaintext_auth(dovecot: Audit, certs: dict) -> None:
+    bad = dovecot(good(certs) + "disable_plaintext_auth = no\n")
+    assert at(bad, "dovecot.plaintext_auth") == [("dovecot.conf", 6)]
+    v24 = dovecot(good(certs) + "remote 10.0.0.0/8 {\n  auth_allow_cleartext = yes\n}\n")
+    assert at(v24, "dovecot.plaintext_auth") == [("dovecot.conf", 7)]
+    assert at(dovecot(good(certs) + "disable_plaintext_auth = yes\n"),
+              "dovecot.plaintext_auth") == []
+
+
+@pytest.mark.parametrize("value", ["TLSv1", "TLSv1.1", "SSLv3", "ANY"])
+def test_legacy_protocols(dovecot: Audit, certs: dict, value: str) -> None:
+    bad = dovecot(good(certs).replace("TLSv1.2", value))
+    assert at(bad, "dovecot.legacy_protocols") == [("dovecot.conf", 5)]
+
+
+def test_legacy_protocols_in_include(dovecot: Audit, certs: dict, tmp_path: Path) -> None:
+    (tmp_path / "conf.d").mkdir()
+    (tmp_path / "conf.d" / "10-ssl.conf").write_text("# ssl\nssl_min_protocol = TLSv1.1\n")
+    bad = dovecot(good(certs) + "!include conf.d/*.conf\n")
+    assert at(bad, "dovecot.legacy_protocols") == [("10-ssl.conf", 2)]
+
+
+@pytest.mark.parametrize(("situation", "rule"), [
+    ("expired", "dovecot.cert_expired"),
+    ("expires-soon", "dovecot.cert_expires_soon"),
+    ("wrong-host", "dovecot.cert_hostname_mismatch"),
+    ("chain-incomplete", "dovecot.chain_incomplete"),
+])
+def test_certificate_problems(dovecot: Audit, certs: dict, situation: str, rule: str) -> None:
+    assert at(dovecot(good(certs, situation)), rule) == [("dovecot.conf", 3)]
+    assert at(dovecot(good(certs)), rule) == []
+
+
+def test_local_block_certificate(dovecot: Audit, certs: dict) -> None:
+    cert, key = certs["expired"]
+    text = good(certs) + f"local 127.0.0.2 {{\n  ssl_cert = <{cert}\n  ssl_key = <{key}\n}}\n"
+    assert at(dovecot(text), "dovecot.cert_expired") == [("dovecot.conf", 7)]
+
+
+def test_cert_missing_key_mismatch_world_readable(dovecot: Audit, certs: dict,
+                                                  tmp_path: Path) -> None:
+    cert, key = certs["good"]
+    missing = good(certs).replace(str(cert), str(tmp_path / "none.pem"))
+    assert at(dovecot(missing), "dovecot.cert_missing") == [("dovecot.conf", 3)]
+    other = good(certs).replace(str(key), str(certs["expired"][1]))
+    assert at(dovecot(other), "dovecot.cert_key_mismatch") == [("dovecot.conf", 4)]
+    loose = tmp_path / "loose.key"
+    loose.write_bytes(key.read_bytes())
+    loose.chmod(0o604)
+    bad = dovecot(good(certs).replace(str(key), str(loose)))
+    assert at(bad, "dovecot.key_world_readable") == [("dovecot.conf", 4)]
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("hello\n")
+    assert at(dovecot(good(certs).replace(str(cert), str(garbage))),
+              "dovecot.cert_unreadable") == [("dovecot.conf", 3)]
