@@ -9,6 +9,7 @@ fixes it. A value that comes from a default is reported at the line that makes i
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -17,7 +18,7 @@ from ..catalog import new_finding
 from ..config import files
 from ..config.postfix import PostfixConfig, Service, Setting
 from ..model import Finding, Location
-from ..verify.store import SYSTEM_BUNDLES
+from ..verify.store import SYSTEM_BUNDLES, TrustStore
 from .certfiles import CertContext, KeyPair, check_pair
 
 PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
@@ -432,3 +433,29 @@ def audit_postfix(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
     for rule in RULES:
         findings += rule(c, ctx)
     return findings
+
+
+#: Rules that read only main.cf text; the certificate-file rules need the files themselves.
+LINT_RULES = tuple(r for r in RULES if r is not certificate_files)
+
+
+def lint_main_cf(text: str, path: str) -> list[tuple[str, int, dict[str, str]]]:
+    """The audit rules for a main.cf found in a source tree (``mailtls lint``'s hook).
+
+    The file is read as Postfix would read it, with Postfix's standard master.cf
+    services; rules about certificate files are left to ``audit-config`` on the server.
+    Returns (finding id, line, params) for findings located in this file.
+    """
+    from ..config.defaults import load_defaults
+    from ..config.postfix import DEFAULT_SERVICES, parse_main
+
+    settings, problems = parse_main(text, path)
+    services = [Service(n, t, c, (), {}, "master.cf", 0, 0) for n, t, c in DEFAULT_SERVICES]
+    config = PostfixConfig(Path(path).parent, settings, services, load_defaults(), problems)
+    ctx = CertContext(now=dt.datetime.now(dt.UTC), store=TrustStore("none", ()))
+    out = []
+    for rule in LINT_RULES:
+        for f in rule(config, ctx):
+            if f.location is not None and f.location.file == path:
+                out.append((f.id, f.location.line, dict(f.params)))
+    return out
