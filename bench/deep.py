@@ -124,6 +124,7 @@ class Run:
     walls: list[float] = field(default_factory=list)
     conns: list[int] = field(default_factory=list)
     logged: list[int] = field(default_factory=list)  # Postfix "connect from" lines
+    reported: list[int] = field(default_factory=list)  # mailtls's own connections_used
     suites: dict[str, set[int]] | None = None
     error: str | None = None
 
@@ -179,6 +180,9 @@ def run_one(run: Run, lab: TruthLab, proxy: CountingProxy, env: dict[str, str],
     run.logged.append(lab.connections(run.listener) - logged)
     try:
         run.suites = suites_of(run.tool, out, proc.stdout)
+        if run.tool == "mailtls":
+            (result,) = json.loads(proc.stdout)["results"]
+            run.reported.append(int(result["connections_used"]))
     except (OSError, ValueError, KeyError) as exc:
         run.error = f"exit {proc.returncode}: {exc!r} {proc.stderr[-300:]!r}"
 
@@ -190,13 +194,17 @@ def render(runs: Sequence[Run], reps: int, tools: Sequence[str], skipped: str | 
     if skipped:
         lines += [f"**{skipped}**", ""]
     lines += ["| listener | tool | wall s (median) | connections (proxy) | Postfix `connect "
-              "from` | suites reported |", "|---|---|---|---|---|---|"]
+              "from` | connections_used (mailtls) | suites reported | over suites |",
+              "|---|---|---|---|---|---|---|---|"]
     for r in runs:
         n = sum(len(s) for s in r.suites.values()) if r.suites is not None else "-"
         logged = statistics.median(r.logged) if BY_NAME[r.listener].server == "postfix" else "-"
+        reported = f"{statistics.median(r.reported):.0f}" if r.reported else "-"
+        conns = statistics.median(r.conns)
+        over = f"+{conns - n:.0f}" if isinstance(n, int) else "-"
         lines.append(f"| {r.listener} | {r.tool} | {statistics.median(r.walls):.2f} | "
-                     f"{statistics.median(r.conns):.0f} | {logged} | {n}"
-                     f"{' (' + r.error + ')' if r.error else ''} |")
+                     f"{conns:.0f} | {logged} | {reported} | {n}"
+                     f"{' (' + r.error + ')' if r.error else ''} | {over} |")
     lines += ["", "| tool | total wall s | total connections | mean connections/listener |",
               "|---|---|---|---|"]
     totals: dict[str, tuple[float, float]] = {}

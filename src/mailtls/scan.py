@@ -84,7 +84,8 @@ async def deep_scan(
     budget = Budget(
         timeout=per_connection, read_timeout=min(per_connection, 5.0), gentle=options.gentle
     )
-    return await deep_probe(target, budget=budget, limiter=limiter, ehlo=options.ehlo)
+    # already=1: the plain probe's connection, so that connections_used is what the server saw
+    return await deep_probe(target, budget=budget, limiter=limiter, ehlo=options.ehlo, already=1)
 
 
 def with_grade(result: ScanResult, options: ScanOptions) -> ScanResult:

@@ -6,7 +6,8 @@ renegotiation and the known vulnerabilities of one endpoint, in few connections.
 Modules: runner.py (connections: counting, budget, limits, gentle mode, retries),
 flight.py (one raw ClientHello and the server's first flight), context.py (hello builders
 and what every flight teaches), suites.py (per-version enumeration and preference order),
-groups.py (named groups from the picks), full.py (complete handshakes with pyOpenSSL:
+groups.py (named groups from the picks), tls13.py (TLS 1.3 suites, order and groups
+in the same connections), full.py (complete handshakes with pyOpenSSL:
 resumption, renegotiation, stapling), mail.py (mail before TLS, STARTTLS injection),
 engine.py (which probe runs when).
 """

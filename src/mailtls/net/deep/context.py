@@ -8,7 +8,7 @@ connection, whatever it was opened for, adds to the whole picture.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 
 from ...proto import Dialogue
@@ -17,8 +17,10 @@ from ...proto.tls import (
     CompressionMethod,
     ProtocolVersion,
     ServerHello,
+    SSLv2Error,
     build_client_hello,
     build_sslv2_client_hello,
+    cipher_suite,
     sslv2_ciphers,
     suites_for,
 )
@@ -47,6 +49,36 @@ TLS12_SUITES: tuple[int, ...] = tuple(
     s.code for s in sorted(suites_for(V.TLSv1_2), key=client_rank)
 )
 TLS13_SUITES: tuple[int, ...] = tuple(s.code for s in suites_for(V.TLSv1_3))
+
+
+def ambiguous(f: Flight) -> bool:
+    """No hello and no alert: a silent close, a reset, a timeout, garbage. Some servers
+    refuse that way (Dovecot closes instead of alerting, and also when it picks a DHE suite
+    it has no parameters for), others fail that way for a moment: never a "no" without a
+    second look (``Context.settle``)."""
+    return not f.answered and f.alert is None and f.first(SSLv2Error) is None
+
+
+def chokes(code: int) -> bool:
+    """Suites a server may pick and then fail to serve (DHE without DH parameters)."""
+    return cipher_suite(code).kex == "DHE"
+
+
+Send = Callable[[tuple[int, ...]], Awaitable[Flight | None]]
+
+
+@dataclass
+class Settled:
+    """The answer to an offer after at most one second look (see ``Context.settle``)."""
+
+    flight: Flight | None  # None: TLS never reached; .error: still unreadable (unknown)
+    offer: tuple[int, ...]  # what the flight answered
+    held: tuple[int, ...] = ()  # suites left out of the second look (``chokes``)
+    closed_twice: bool = False  # both looks ended in a silent close
+
+    @property
+    def unknown(self) -> bool:
+        return self.flight is None or self.flight.error is not None
 
 
 @dataclass
@@ -183,6 +215,29 @@ class Context:
             key_share_groups=[], versions=versions, heartbeat=len(versions) > 1,
         )  # fmt: skip
         return await self.run(hello, what, offered)
+
+    async def settle(
+        self, send: Send, offer: Sequence[int], what: str, first: Flight | None = None
+    ) -> Settled:
+        """``send(offer)`` (or ``first``, its answer already in hand), and when the answer
+        is ambiguous() one second look: the same offer without the suites a server may
+        choke on (when it has others), else the same offer again. A second silent close
+        confirms a refusal; a second unreadable answer stays unknown."""
+        offer = tuple(offer)
+        if first is None:
+            first = await send(offer)
+        if first is None or not ambiguous(first):
+            return Settled(first, offer)
+        held = tuple(c for c in offer if chokes(c))
+        if len(held) == len(offer):
+            held = ()
+        retry = tuple(c for c in offer if c not in held)
+        second = await send(retry)
+        if second is not None and second.answered:
+            self.runner.note(f"{what}: {first.describe()}, then an answer on a second "
+                             "connection")  # fmt: skip
+        twice = second is not None and ambiguous(second) and second.error is None
+        return Settled(second, retry, held, twice and first.error is None)
 
     @staticmethod
     def sslv2_hello() -> bytes:

@@ -2,17 +2,21 @@
 
 1. One TLS 1.3 hello offering every version and every suite: the answer names the top
    version (and is the first round of that version's enumeration).
-2. At once, within the per-address limit: TLS 1.3 and TLS 1.2 suites; TLS 1.1 and below by
-   descent (a hello capped at TLS 1.1 is answered with the best of 1.1, 1.0 and SSLv3, and
-   that answer is the first round of its enumeration); SSLv2 (on SMTP with MAIL FROM before
-   STARTTLS); STARTTLS injection; then a full TLS 1.2 handshake (pyOpenSSL) that offers the
+2. At once, within the per-address limit: TLS 1.3 suites, order and groups in the same
+   connections (tls13.py); TLS 1.2 suites; TLS 1.1 and below by descent (a hello capped at
+   TLS 1.1 is answered with the best of 1.1, 1.0 and SSLv3, and that answer is the first
+   round of its enumeration); SSLv2 (on SMTP with MAIL FROM before STARTTLS); then a full
+   TLS 1.2 handshake (pyOpenSSL) that carries the STARTTLS injection probe, offers the
    accepted suites reversed (the order test), staples, renegotiates, and gives the session
-   that two more connections try to resume (by id, by ticket) when the server offered them.
+   that one more connection tries to resume (by id, by ticket) when the server offered it.
 3. What is still open: preference orders the picks did not decide, groups, the fallback
    SCSV, the Heartbleed / CCS probes if no connection carried them, TLS 1.3-only chains.
 
-Every connection also feeds the collectors (context.py): certificates, DH sizes, curves,
-compression, renegotiation_info, extended master secret, heartbeat, stapling.
+Silent closes, resets and timeouts are never a "no" at first sight (context.settle): one
+second look, without the DHE suites a server may choke on. Every connection also feeds the
+collectors (context.py): certificates, DH sizes, curves, compression, renegotiation_info,
+extended master secret, heartbeat, stapling. ``connections`` counts every connection the
+server saw, the caller's plain probe included (``already``).
 """
 
 from __future__ import annotations
@@ -20,11 +24,14 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
+from cryptography import x509
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from OpenSSL import SSL
 
 from ...model import PROTOCOLS, DeepObservation, Target
+from ...proto.injection import Verdict
 from ...proto.tls import AlertDescription, CipherSuite, ProtocolVersion, SSLv2ServerHello
-from .context import LEGACY, TLS12_SUITES, TLS13_SUITES, Context
+from .context import LEGACY, TLS12_SUITES, TLS13_SUITES, Context, Settled, ambiguous
 from .flight import Flight, hello_hook
 from .full import (
     ECDSA_SIGALGS,
@@ -35,9 +42,10 @@ from .full import (
     make_context,
 )
 from .groups import TLS12_GROUPS, merge
-from .mail import injection, mail_dialogue
+from .mail import injection, injection_applies, mail_dialogue
 from .runner import Budget, Limiter, Runner
 from .suites import VersionResult, decide_order, enumerate_suites, infer_order, order_flight
+from .tls13 import enumerate_tls13
 
 V = ProtocolVersion
 TOP_VERSIONS = (V.TLSv1_3, V.TLSv1_2, V.TLSv1_1, V.TLSv1_0)
@@ -69,14 +77,14 @@ class Scan:
         top = p1.version if p1 is not None and p1.answered else None
         t12 = asyncio.create_task(self._tls12(p1, top, first_offer))
         jobs = [self._tls13(p1, top, first_offer), self._legacy(p1, top, first_offer), t12]
-        jobs += [self._sslv2(), self._injection(), self._full(t12)]
+        jobs += [self._sslv2(), self._full(t12)]
         await asyncio.gather(*jobs)
         await self._finish()
         return self.observation()
 
     async def _tls13(self, p1: Flight | None, top: V | None, offer: Sequence[int]) -> None:
         if top == V.TLSv1_3 and p1 is not None:
-            self.results[V.TLSv1_3] = await enumerate_suites(self.ctx, V.TLSv1_3, p1, offer)
+            self.results[V.TLSv1_3] = await enumerate_tls13(self.ctx, p1, offer)
         elif p1 is not None and (p1.answered or p1.refused):
             self.results[V.TLSv1_3] = VersionResult(V.TLSv1_3, supported=False, complete=True)
         else:
@@ -91,7 +99,7 @@ class Scan:
             self.results[v] = VersionResult(v, supported=False, complete=True)
             return
         flight = await self.ctx.legacy(v, TLS12_SUITES, "TLS 1.2")
-        if flight is not None and flight.version == v:
+        if flight is not None and (flight.version == v or ambiguous(flight)):
             self.results[v] = await enumerate_suites(self.ctx, v, flight, TLS12_SUITES)
         elif flight is not None and (flight.answered or flight.refused):
             self.results[v] = VersionResult(v, supported=False, complete=True)
@@ -109,11 +117,20 @@ class Scan:
         """TLS 1.1 and below: a hello capped at ``v`` is answered with the best version
         the server has at or below ``v``; that version is then enumerated."""
         order = LEGACY[LEGACY.index(v) :]
+        held: tuple[int, ...] = ()
+        closed_twice = False
         while order:
             v = order[0]
-            if flight is None:
+            if v == V.SSLv3 and closed_twice and flight is None:
+                # two silent closes of hellos capped at a TLS version already said "no
+                # SSLv3" for a server that reads extensions; this extension-less hello
+                # covers the ones that do not, and one silent close answers it
                 offer = TLS12_SUITES
                 flight = await self.ctx.legacy(v, offer, f"{v.label} and below")
+            if flight is None or (ambiguous(flight) and (flight.error or not closed_twice)):
+                settled = await self._settle_descent(v, flight, offer)
+                flight, offer, held = settled.flight, settled.offer, settled.held
+                closed_twice = settled.closed_twice
             w = flight.version if flight is not None else None
             if flight is None or flight.error:
                 for x in order:
@@ -122,11 +139,21 @@ class Scan:
             if w is not None and w in order:
                 for x in order[: order.index(w)]:
                     self.results[x] = VersionResult(x, supported=False, complete=True)
-                self.results[w] = await enumerate_suites(self.ctx, w, flight, offer)
+                self.results[w] = await enumerate_suites(self.ctx, w, flight, offer, held)
                 order, flight = order[order.index(w) + 1 :], None
                 continue
             order = self._refused_below(order, flight)
             flight = None
+
+    async def _settle_descent(self, v: V, first: Flight | None, offer: Sequence[int]) -> Settled:
+        what = f"{v.label} and below"
+        if first is None:
+            offer = TLS12_SUITES
+
+        async def send(suites: tuple[int, ...]) -> Flight | None:
+            return await self.ctx.legacy(v, suites, what)
+
+        return await self.ctx.settle(send, offer, what, first=first)
 
     def _refused_below(self, order: tuple[V, ...], flight: Flight) -> tuple[V, ...]:
         """A refusal at ``order[0]``: a protocol_version alert rules out everything below
@@ -150,6 +177,8 @@ class Scan:
         result, d = await self.ctx.runner.session(hook, what="SSLv2", dialogue=dialogue)
         code = getattr(d, "mail_code", None)
         self.mail_code = code if isinstance(code, int) else None
+        if isinstance(result, Flight) and ambiguous(result):  # a second look
+            result, _ = await self.ctx.runner.session(hook, what="SSLv2 again")
         if not isinstance(result, Flight):
             return
         hello = result.sslv2
@@ -163,7 +192,10 @@ class Scan:
             self.ctx.runner.note(f"SSLv2: {result.error}")
 
     async def _injection(self) -> None:
-        self.injection = await injection(self.ctx.runner)
+        """STARTTLS injection on a connection of its own: only when no full handshake
+        carried it (see _full_at)."""
+        if self.injection == (None, ()):
+            self.injection = await injection(self.ctx.runner)
 
     # --- full handshakes ---------------------------------------------------------------
 
@@ -178,10 +210,7 @@ class Scan:
         names = [s.openssl for s in reversed(result.accepted) if s.openssl] if result else []
         ctx = make_context(version, ":".join(names) if len(names) >= 2 else None)
         offered = [n for n in SSL.Connection(ctx, None).get_cipher_list() if n in names]
-        full = await full_handshake(
-            self.ctx.runner, ctx, version, self.ctx.server_name,
-            renegotiate="unless-resumable", what=f"{version.label} full handshake",
-        )  # fmt: skip
+        full = await self._first_full(ctx, version)
         self.full = full
         if full is None or full.error:
             if full is not None:
@@ -200,6 +229,35 @@ class Scan:
             elif pick == offered[0]:
                 result.server_order = False
         await self._resume(ctx, version, full)
+
+    async def _first_full(self, ctx: SSL.Context, version: V) -> FullResult | None:
+        """The first full handshake also carries the STARTTLS injection probe. A server
+        that feeds the pipelined command to TLS (Dovecot) breaks that handshake: a second
+        one without it then shows that the pipelined bytes never ran as a command."""
+        what = f"{version.label} full handshake"
+
+        async def attempt(injection: bool) -> FullResult | None:
+            return await full_handshake(
+                self.ctx.runner, ctx, version, self.ctx.server_name,
+                renegotiate="unless-resumable", tickets=True, injection=injection, what=what,
+            )  # fmt: skip
+
+        probing = self.injection == (None, ()) and injection_applies(self.ctx.runner)
+        full = await attempt(probing)
+        if not probing:
+            return full
+        if full is not None and full.injection is not None:
+            self.injection = (full.injection.value, full.injection_evidence)
+            return full
+        failure = full.error if full is not None else "no TLS stage"
+        full = await attempt(False)
+        if full is not None and not full.error:
+            why = f"the handshake failed on the pipelined bytes ({failure})"
+            self.injection = (Verdict.NOT_VULNERABLE.value, (why,))
+        else:
+            self.injection = (Verdict.INCONCLUSIVE.value, ())
+            self.ctx.runner.note(f"STARTTLS injection: no handshake ({failure})")
+        return full
 
     async def _resume(self, ctx: SSL.Context, version: V, full: FullResult) -> None:
         """Resume the full handshake's session by id and by ticket (same context); the
@@ -238,7 +296,8 @@ class Scan:
             await self._full_at(best, self.results[best])
         elif self.full is None and self._has(V.TLSv1_3):
             await self._full_at(V.TLSv1_3, None)
-        await asyncio.gather(self._orders(), self._fallback(), self._leftover_probes())
+        jobs = [self._orders(), self._fallback(), self._leftover_probes(), self._injection()]
+        await asyncio.gather(*jobs)
         await self._groups()
         await self._tls13_chains()
 
@@ -262,7 +321,8 @@ class Scan:
             elif not infer_order(r, reference):
                 await order_flight(self.ctx, r)
         r13 = self.results.get(V.TLSv1_3)
-        if r13 is not None and r13.supported and not infer_order(r13, None):
+        decided = r13 is not None and r13.server_order is not None
+        if r13 is not None and r13.supported and not decided and not infer_order(r13, None):
             await self._tls13_order(r13)
 
     async def _tls13_order(self, r13: VersionResult) -> None:
@@ -328,9 +388,14 @@ class Scan:
             if not groups:
                 return
             if tls13 and r13 is not None:
-                flight = await self.ctx.tls13(r13.codes, "TLS 1.3 groups", groups=groups)
+                codes = r13.codes
+                flight = await self.ctx.tls13(codes, "TLS 1.3 groups", groups=groups)
+                if flight is not None and ambiguous(flight):
+                    flight = await self.ctx.tls13(codes, "TLS 1.3 groups again", groups=groups)
             elif best is not None:
                 flight = await self.ctx.legacy(best, suites, "curves", groups=groups)
+                if flight is not None and ambiguous(flight):
+                    flight = await self.ctx.legacy(best, suites, "curves again", groups=groups)
             else:
                 return
             if flight is None or flight.error:
@@ -341,11 +406,15 @@ class Scan:
                 return
 
     async def _tls13_chains(self) -> None:
-        """A TLS 1.3-only server hides its certificate from raw probes: ask for the ECDSA
-        and the RSA one with pyOpenSSL."""
+        """A TLS 1.3-only server hides its certificates from raw probes: the full
+        handshake brought one chain; ask for the other key type (ECDSA or RSA) with
+        signature_algorithms that rule the first one out."""
         if not self._has(V.TLSv1_3) or self._best_legacy() is not None:
             return
-        for sigalgs in (ECDSA_SIGALGS, RSA_SIGALGS):
+        have = {_key_kind(chain[0]) for chain in self.ctx.collected.chains if chain}
+        for kind, sigalgs in (("ec", ECDSA_SIGALGS), ("rsa", RSA_SIGALGS)):
+            if kind in have:
+                continue
             ctx = make_context(V.TLSv1_3, sigalgs=sigalgs)
             full = await full_handshake(self.ctx.runner, ctx, V.TLSv1_3, self.ctx.server_name,
                                         what="TLS 1.3 certificate")  # fmt: skip
@@ -398,15 +467,31 @@ class Scan:
         )
 
 
+def _key_kind(der: bytes) -> str | None:
+    """"ec" or "rsa" for a certificate's key (None when unreadable or another kind)."""
+    try:
+        key = x509.load_der_x509_certificate(der).public_key()
+    except ValueError:
+        return None
+    if isinstance(key, ec.EllipticCurvePublicKey):
+        return "ec"
+    return "rsa" if isinstance(key, rsa.RSAPublicKey) else None
+
+
 async def deep_probe(
     target: Target,
     *,
     budget: Budget | None = None,
     limiter: Limiter | None = None,
     ehlo: str = "mailtls.invalid",
+    already: int = 0,
 ) -> DeepObservation:
-    """Everything ``scan --deep`` learns about one endpoint (see the module docstring)."""
-    runner = Runner(target, budget or Budget(), limiter, ehlo)
+    """Everything ``scan --deep`` learns about one endpoint (see the module docstring).
+
+    ``already``: connections the caller opened to this endpoint for the same scan (the
+    plain probe's one): ``connections`` counts them too, so that it equals what the server
+    sees."""
+    runner = Runner(target, budget or Budget(), limiter, ehlo, connections=already)
     return await Scan(Context(runner)).run()
 
 

@@ -7,7 +7,10 @@ handed over, and a small tap reads the server's ServerHello from the same bytes 
 session id, its session_ticket extension).
 
 The first full handshake of TLS <= 1.2 also decides the server's preference order: its
-cipher list is the accepted suites reversed (as OpenSSL names them).
+cipher list is the accepted suites reversed (as OpenSSL names them). It also carries the
+STARTTLS injection probe (a command pipelined with STARTTLS, then a probe command inside
+TLS, proto/injection.py), whose reply also ends the wait for TLS 1.3 tickets; without it a
+harmless command (ELICIT) does: no wait ends on a timer for a server that answers.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from OpenSSL import SSL
 from OpenSSL._util import lib as _lib
 
 from ...errors import TLSRecordError
+from ...proto.injection import SUPPORTED, InjectionReader, Verdict, injected_bytes, probe_bytes
 from ...proto.tls import (
     CipherSuite,
     ContentType,
@@ -45,7 +49,10 @@ PROTO = {
     V.TLSv1_3: SSL.TLS1_3_VERSION,
 }
 RENEGOTIATION_TIMEOUT = 3.0
-TICKET_WAIT = 0.3
+INJECTION_WAIT = 5.0
+TICKET_WAIT = 2.0  # bound only: the reply to ELICIT (after the tickets) ends the wait
+#: a harmless command per STARTTLS protocol, answered after the server's TLS 1.3 tickets
+ELICIT = {"smtp": b"NOOP\r\n", "imap": b"mtls0 NOOP\r\n", "pop3": b"NOOP\r\n"}
 ECDSA_SIGALGS = "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:ed25519:ed448"
 RSA_SIGALGS = "RSA-PSS+SHA256:RSA-PSS+SHA384:RSA-PSS+SHA512:RSA+SHA256:RSA+SHA384:RSA+SHA512"
 
@@ -69,6 +76,8 @@ class FullResult:
     renegotiation: bool | None = None
     error: str | None = None
     events: list[object] = field(default_factory=list)
+    injection: Verdict | None = None  # STARTTLS injection, when this connection probed it
+    injection_evidence: tuple[str, ...] = ()
 
 
 class _Tap:
@@ -170,17 +179,45 @@ class _Driver:
             await self.flush()
             await self.pump(deadline)
 
-    async def drain(self, seconds: float) -> None:
-        """Read what the server sends by itself for a moment (TLS 1.3 tickets)."""
+    async def settle(self, seconds: float, elicit: bytes) -> bytes:
+        """After a TLS 1.3 handshake: send ``elicit`` (a harmless command; nothing for a
+        server that speaks first) and read until the first application data, which comes
+        after the server's tickets. Returns that data (b"" when none came in time)."""
         deadline = time.monotonic() + seconds
         try:
+            if elicit:
+                self.conn.sendall(elicit)
+                await self.flush()
             while True:
                 try:
-                    self.conn.recv(READ_SIZE)
+                    data = self.conn.recv(READ_SIZE)
                 except SSL.WantReadError:
                     await self.pump(deadline)
+                    continue
+                if data:
+                    return bytes(data)
         except (_Stop, SSL.Error, OSError):
-            return
+            return b""
+
+    async def injection(self, reader: InjectionReader, protocol: str, seconds: float) -> Verdict:
+        """Send the probe command inside TLS; read until the reader has a verdict."""
+        deadline = time.monotonic() + seconds
+        try:
+            self.conn.sendall(probe_bytes(protocol))
+            await self.flush()
+            while True:
+                try:
+                    data = self.conn.recv(READ_SIZE)
+                except SSL.WantReadError:
+                    await self.pump(deadline)
+                    continue
+                verdict = reader.feed(bytes(data))
+                if verdict is not None:
+                    return verdict
+        except SSL.ZeroReturnError:
+            return reader.feed(b"") or Verdict.INCONCLUSIVE
+        except (_Stop, SSL.Error, OSError):
+            return Verdict.INCONCLUSIVE
 
     async def close(self) -> None:
         """close_notify: OpenSSL spoils the session of a connection freed without it."""
@@ -229,11 +266,19 @@ async def full_handshake(
     session: SSL.Session | None = None,
     no_ticket: bool = False,
     renegotiate: str = "never",
+    tickets: bool = False,
+    injection: bool = False,
     what: str,
 ) -> FullResult | None:
     """One connection with a complete handshake; None when TLS was never reached.
-    ``renegotiate``: "never", "always", or "unless-resumable" (the session is kept)."""
+    ``renegotiate``: "never", "always", or "unless-resumable" (the session is kept);
+    ``tickets``: in TLS 1.3, wait for the server's tickets (to resume with one later);
+    ``injection``: pipeline a command with STARTTLS and see whether it is answered inside
+    TLS (proto/injection.py; only for the schemes it supports)."""
     stapled: list[bytes] = []
+    spec = runner.target.spec
+    elicit = b"" if spec.implicit_tls else ELICIT.get(spec.protocol, b"")
+    injection = injection and not spec.implicit_tls and spec.protocol in SUPPORTED
 
     async def hook(stream: Stream) -> FullResult:
         conn = SSL.Connection(ctx, None)
@@ -254,11 +299,21 @@ async def full_handshake(
         except (SSL.Error, _Stop, OSError) as exc:
             result.error = str(exc) or type(exc).__name__
             return result
+        wait_tickets = tickets
+        if injection:  # the reply to the probe command also comes after any ticket
+            reader = InjectionReader(spec.protocol)
+            result.injection = await driver.injection(reader, spec.protocol, INJECTION_WAIT)
+            result.injection_evidence = tuple(reader.evidence)
+            wait_tickets = False
         await _fill(result, driver, stapled, renegotiate)
+        if wait_tickets and result.version == V.TLSv1_3 and not result.resumed:
+            await driver.settle(TICKET_WAIT, elicit)  # tickets come after the handshake,
+            result.session = conn.get_session()  # encrypted: a resumption attempt tells
         await driver.close()
         return result
 
-    out, _ = await runner.session(hook, what=what)
+    inject = injected_bytes(spec.protocol) if injection else b""
+    out, _ = await runner.session(hook, what=what, inject=inject)
     return out if isinstance(out, FullResult) else None
 
 
@@ -275,8 +330,7 @@ async def _fill(
         result.session_id = bool(hello.session_id)
         result.ticket = hello.extension(ExtensionType.SESSION_TICKET) is not None
     elif hello is not None:
-        await driver.drain(TICKET_WAIT)  # tickets come after the handshake, encrypted:
-        result.ticket = True  # only a resumption attempt can tell
+        result.ticket = True  # TLS 1.3: only a resumption attempt can tell
     result.session = conn.get_session()
     # a refused renegotiation is a fatal error that spoils the session for resumption: it
     # is tried here only when no resumption will follow (else on the resuming connection)

@@ -4,7 +4,8 @@
   clear text (and RSET), then STARTTLS: the reply code says whether the server takes mail
   without TLS (250) or requires it (530), and the same connection goes on to the SSLv2
   hello. No recipient is ever given.
-- STARTTLS command injection: net/mailprobe.probe_injection, one connection of its own.
+- STARTTLS command injection: rides on the first full handshake (engine.py, full.py);
+  net/mailprobe.probe_injection on a connection of its own only when there is none.
 """
 
 from __future__ import annotations
@@ -56,11 +57,16 @@ def mail_dialogue(runner: Runner) -> Callable[[], MailThenStartTLS] | None:
     return lambda: MailThenStartTLS(ehlo=runner.ehlo)
 
 
-async def injection(runner: Runner) -> tuple[str | None, tuple[str, ...]]:
-    """STARTTLS command injection: the verdict ("vulnerable", "not vulnerable",
-    "inconclusive"; None when not probed) and its evidence."""
+def injection_applies(runner: Runner) -> bool:
     spec = runner.target.spec
-    if spec.implicit_tls or spec.protocol not in ("smtp", "imap", "pop3"):
+    return not spec.implicit_tls and spec.protocol in ("smtp", "imap", "pop3")
+
+
+async def injection(runner: Runner) -> tuple[str | None, tuple[str, ...]]:
+    """STARTTLS command injection on a connection of its own (when no full handshake
+    carried it): the verdict ("vulnerable", "not vulnerable", "inconclusive"; None when
+    not probed) and its evidence."""
+    if not injection_applies(runner):
         return None, ()
     if not runner.take():
         return None, ()

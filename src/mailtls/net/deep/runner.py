@@ -96,8 +96,10 @@ class Runner:
         *,
         what: str,
         dialogue: Callable[[], Dialogue] | None = None,
+        inject: bytes = b"",
     ) -> tuple[object | None, Dialogue | None]:
         """Run ``hook`` on a fresh connection's raw stream; (its result, the dialogue).
+        ``inject``: bytes sent in the same write as the STARTTLS command.
 
         The result is None when no attempt reached the TLS stage."""
         make = dialogue or self.dialogue
@@ -107,7 +109,7 @@ class Runner:
                 return None, None
             self.trail.append(what)
             d = make()
-            session = await self._open(d, hook)
+            session = await self._open(d, hook, inject)
             failure = _failure(session, d)
             if self.target.spec.implicit_tls is False and d.result.starttls_offered is not None:
                 self.starttls_seen.append(bool(d.result.starttls_offered))
@@ -122,10 +124,11 @@ class Runner:
             delay = min(delay * 2, self.budget.max_backoff)
         return None, None  # pragma: no cover - the loop always returns
 
-    async def _open(self, d: Dialogue, hook: Hook) -> Session:
+    async def _open(self, d: Dialogue, hook: Hook, inject: bytes = b"") -> Session:
         return await self.guarded(
             lambda limiter: open_session(
-                self.target, d, timeout=self.budget.timeout, limiter=limiter, raw_tls=hook
+                self.target, d, timeout=self.budget.timeout, limiter=limiter, raw_tls=hook,
+                inject=inject,
             )
         )
 
