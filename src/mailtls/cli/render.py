@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich import box
 from rich.console import Console
@@ -12,7 +13,9 @@ from rich.text import Text
 
 from ..catalog import describe, tr
 from ..model import DeepObservation, Finding, ScanResult, Severity
-from ..proto.tls.registry import CipherSuite, NamedGroup, cipher_suite, sslv2_cipher
+
+if TYPE_CHECKING:
+    from ..proto.tls.registry import CipherSuite
 
 STYLE = {
     Severity.CRITICAL: "bold red",
@@ -172,6 +175,8 @@ def _suites(deep: DeepObservation, console: Console, lang: str) -> None:
         order = deep.server_order.get(protocol)
         how = {True: "server order", False: "client decides"}.get(order, "order unknown")  # type: ignore[arg-type]
         console.print(Text(f"    {protocol} ({tr(how, lang)})"))
+        from ..proto.tls.registry import cipher_suite, sslv2_cipher  # --deep views only
+
         lookup = sslv2_cipher if protocol == "SSLv2" else cipher_suite
         for code in codes:
             suite = lookup(code)
@@ -181,6 +186,8 @@ def _suites(deep: DeepObservation, console: Console, lang: str) -> None:
 
 
 def _groups(deep: DeepObservation, lang: str) -> Text:
+    from ..proto.tls.registry import NamedGroup
+
     names = " ".join(NamedGroup(g).label for g in deep.groups) or "-"
     order = {True: "server order", False: "client decides"}.get(deep.group_server_order)  # type: ignore[arg-type]
     return Text(names + (f"  ({tr(order, lang)})" if order and deep.groups else ""))

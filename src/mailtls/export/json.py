@@ -11,7 +11,6 @@ from typing import Any
 from .. import __version__
 from ..catalog import describe
 from ..model import PROTOCOLS, CertInfo, DeepObservation, Finding, ScanResult
-from ..proto.tls.registry import NamedGroup, cipher_suite, sslv2_cipher
 
 SCAN_SCHEMA = 1
 
@@ -39,6 +38,8 @@ def _cert(info: CertInfo | None) -> dict[str, Any] | None:
 
 
 def _suites(deep: DeepObservation) -> dict[str, list[dict[str, str | None]]]:
+    from ..proto.tls.registry import cipher_suite, sslv2_cipher  # only --deep results need it
+
     out = {}
     for protocol in PROTOCOLS:
         lookup = sslv2_cipher if protocol == "SSLv2" else cipher_suite
@@ -53,6 +54,8 @@ def deep_tls(r: ScanResult) -> dict[str, Any]:
     deep = r.deep
     if deep is None:
         return {}
+    from ..proto.tls.registry import NamedGroup
+
     return {
         "protocols": [p for p in PROTOCOLS if deep.protocols.get(p)],
         "protocols_unknown": [p for p in PROTOCOLS if deep.protocols.get(p) is None],
