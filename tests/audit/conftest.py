@@ -16,13 +16,9 @@ from mailtls.config.dovecot import load_dovecot
 from mailtls.lab.pki import LabPKI, build_lab_pki
 from mailtls.model import Finding
 from mailtls.verify import TrustStore
+from support.audit import MASTER, AuditPostfix
 
 NOW = dt.datetime(2030, 6, 1, 12, 0, tzinfo=dt.UTC)
-MASTER = (
-    "smtp      inet  n       -       y       -       -       smtpd\n"
-    "smtp      unix  -       -       y       -       -       smtp\n"
-    "relay     unix  -       -       y       -       -       smtp\n"
-)
 
 
 @pytest.fixture(scope="session")
@@ -41,7 +37,6 @@ def ctx(pki: LabPKI) -> CertContext:
     return CertContext(NOW, TrustStore("lab root", (pki.root.issued.cert,)), 30)
 
 
-AuditPostfix = Callable[..., list[Finding]]
 
 
 @pytest.fixture
@@ -61,9 +56,3 @@ def dovecot(tmp_path: Path, ctx: CertContext) -> Callable[[str], list[Finding]]:
         return audit_dovecot(load_dovecot(tmp_path / "dovecot.conf"), ctx, "localhost")
 
     return run
-
-
-def at(findings: list[Finding], finding_id: str) -> list[tuple[str, int]]:
-    """(file name, line) of every finding with this id."""
-    return [(Path(f.location.file).name, f.location.line)
-            for f in findings if f.id == finding_id and f.location]

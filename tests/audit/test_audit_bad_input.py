@@ -8,11 +8,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from conftest import at
 from mailtls.cli.audit import audit_command
 from mailtls.config import load_postfix
 from mailtls.config.dovecot import load_dovecot
 from mailtls.config.files import read_config
+from support.audit import at
 
 DOVECOT_BAD = "ssl_min_protocol = TLSv1\n"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import at
 from mailtls.model import Finding
+from support.audit import at
 
 Audit = Callable[[str], list[Finding]]
 

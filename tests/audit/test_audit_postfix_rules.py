@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from conftest import MASTER, AuditPostfix, at
 from mailtls.checks.postfix import allowed_protocols
+from support.audit import MASTER, AuditPostfix, at
 
 
 def good_main(certs: dict[str, tuple[Path, Path]], name: str = "good") -> str:
