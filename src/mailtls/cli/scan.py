@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import click
-from rich.console import Console
 
 from ..catalog import pick_language, tr
 from ..errors import ConfigError, TargetError
@@ -18,7 +17,6 @@ from ..model import Finding, ScanResult, Target
 from ..scan import ScanOptions, exit_status, scan
 from ..targets import apply_resolve, parse_resolve, parse_target, read_targets_file
 from ..verify import TrustStore
-from .render import render_deep, render_details, render_notes, render_summary, render_table
 
 
 def _fail(message: str) -> None:
@@ -79,6 +77,7 @@ async def _mx(
 def _run(targets: list[Target], options: ScanOptions, show_progress: bool) -> list[ScanResult]:
     if not show_progress:
         return asyncio.run(scan(targets, options))
+    from rich.console import Console
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -287,15 +286,24 @@ def scan_command(
     if as_json:
         click.echo(render_scan(results, language, notes, errors))
     else:
-        console = Console()
-        if results:
-            render_table(results, console, language)
-            if deep:
-                render_deep(results, console, language)
-            render_details(results, console, language)
-        render_notes(notes, console, language)
-        render_summary(results, console, language)
+        _print(results, notes, deep, language)
     status = exit_status(results)
     if errors and status != 2:
         status = 3
     sys.exit(status)
+
+
+def _print(results: list[ScanResult], notes: list[Finding], deep: bool, language: str) -> None:
+    """The terminal view (rich loads here only: --json output does not need it)."""
+    from rich.console import Console
+
+    from .render import render_deep, render_details, render_notes, render_summary, render_table
+
+    console = Console()
+    if results:
+        render_table(results, console, language)
+        if deep:
+            render_deep(results, console, language)
+        render_details(results, console, language)
+    render_notes(notes, console, language)
+    render_summary(results, console, language)
