@@ -268,13 +268,14 @@ async def _read_hello(reader: asyncio.StreamReader) -> bytes:
     return data
 
 
-async def smtp_front(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+async def smtp_front(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     caps: bytes = b"250-PIPELINING\r\n") -> bool:
     """The plain-text part of an SMTP server; True once STARTTLS was accepted."""
     writer.write(b"220 fake.test ESMTP\r\n")
     while line := await reader.readline():
         verb = line.split(b" ")[0].strip().upper()
         if verb == b"EHLO":
-            writer.write(b"250-fake.test\r\n250-PIPELINING\r\n250 STARTTLS\r\n")
+            writer.write(b"250-fake.test\r\n" + caps + b"250 STARTTLS\r\n")
         elif verb == b"STARTTLS":
             writer.write(b"220 go ahead\r\n")
             await writer.drain()

@@ -10,6 +10,7 @@ import time
 from collections.abc import Awaitable, Callable
 
 import pytest
+from fakes import smtp_front
 
 from mailtls.model import PROTOCOLS, DeepObservation, Target
 from mailtls.net.deep import Budget, deep_probe
@@ -18,26 +19,6 @@ from mailtls.proto.tls import build_record
 Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 FAST = Budget(timeout=3.0, read_timeout=0.5, retries=1, backoff=0.05, max_backoff=0.1)
 ALERT = build_record(21, 0x0303, bytes([2, 40]))  # fatal handshake_failure
-
-
-async def _smtp(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
-    """The plain-text part; True once STARTTLS was accepted."""
-    writer.write(b"220 bad.test ESMTP\r\n")
-    while line := await reader.readline():
-        verb = line.split(b" ")[0].strip().upper()
-        if verb == b"EHLO":
-            writer.write(b"250-bad.test\r\n250-AUTH PLAIN\r\n250 STARTTLS\r\n")
-        elif verb == b"STARTTLS":
-            writer.write(b"220 go ahead\r\n")
-            await writer.drain()
-            return True
-        elif verb == b"QUIT":
-            writer.write(b"221 bye\r\n")
-            return False
-        else:
-            writer.write(b"250 ok\r\n")
-        await writer.drain()
-    return False
 
 
 async def garbage(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -78,7 +59,7 @@ async def _serve(behaviour: Behaviour, *, throttle: bool = False) -> tuple[async
         try:
             if throttle:
                 writer.write(b"421 4.7.0 too many connections\r\n")
-            elif await _smtp(reader, writer):
+            elif await smtp_front(reader, writer, b"250-AUTH PLAIN\r\n"):
                 await behaviour(reader, writer)
             await writer.drain()
         except (ConnectionError, OSError):
