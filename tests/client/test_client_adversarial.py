@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 from clientlab import ADDRESS, SubmitLab
-from fakes import FakeSMTP, Proxy, inject_after_220, strip_starttls
 
 from mailtls.client import (
     AsyncClient,
@@ -22,6 +21,7 @@ from mailtls.client import (
     TLSVersionTooOld,
     build_message,
 )
+from support.smtpfakes import FakeSMTP, Proxy, inject_after_220, strip_starttls
 
 MSG = build_message("alice@localhost", ["alice@localhost", "bob@localhost"], "hi", "body\n")
 

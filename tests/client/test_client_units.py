@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 from clientlab import ADDRESS
-from fakes import FakeSMTP
 
 from mailtls.catalog import entry
 from mailtls.client import (
@@ -32,6 +31,7 @@ from mailtls.client.errors import CLASSES, CertificateExpired
 from mailtls.client.message import check_headers, check_raw_headers, wire_data
 from mailtls.client.trust import normalize_pin
 from mailtls.client.wire import ProtocolViolation, ReplyParser
+from support.smtpfakes import FakeSMTP
 
 # -- addresses and headers ----------------------------------------------------------------
 

@@ -10,11 +10,11 @@ import time
 from collections.abc import Awaitable, Callable
 
 import pytest
-from fakes import smtp_front
 
 from mailtls.model import PROTOCOLS, DeepObservation, Target
 from mailtls.net.deep import Budget, deep_probe
 from mailtls.proto.tls import build_record
+from support.tlsfakes import smtp_front
 
 Behaviour = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 FAST = Budget(timeout=3.0, read_timeout=0.5, retries=1, backoff=0.05, max_backoff=0.1)

@@ -11,13 +11,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from fakes import SSL3, TLS12, TLS13, FakeTLS, running, serve
-
 from mailtls.checks.tls import tls_findings
 from mailtls.model import DeepObservation, Target
 from mailtls.net.deep import Budget, deep_probe
 from mailtls.scan import ScanOptions, run_scan
 from mailtls.verify import TrustStore
+from support.tlsfakes import SSL3, TLS12, TLS13, FakeTLS, running, serve
 
 FAST = Budget(timeout=3.0, read_timeout=1.0, retries=1, backoff=0.05, max_backoff=0.1)
 RSA_SUITES = [0x009C, 0x009D, 0x002F, 0x0035]  # RSA key exchange: no ServerKeyExchange

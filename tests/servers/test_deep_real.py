@@ -26,7 +26,6 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "deep"))
 
-from fakes import CountingProxy, Hello
 from truth.listeners import BY_NAME, LISTENERS, TruthLab, truth_lab
 
 from mailtls.checks.tls import tls_findings
@@ -35,6 +34,7 @@ from mailtls.net.deep import Budget, deep_probe
 from mailtls.proto.tls import NamedGroup, by_name
 from mailtls.scan import ScanOptions, run_scan
 from mailtls.verify import TrustStore
+from support.tlsfakes import CountingProxy, Hello
 
 pytestmark = pytest.mark.servers
 POSTFIX_LIST = "aNULL:-aNULL:HIGH:MEDIUM:+RC4:@STRENGTH"
