@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pytest
+from hypothesis import settings
 
 from mailtls.lab.pki import LabPKI, build_lab_pki
 from servers.dovecot import SCHEMES, DovecotError, DovecotInstance, Site
@@ -31,6 +32,12 @@ from servers.postfix import Listener, PostfixError, PostfixInstance
 WEAK_SITUATIONS = frozenset({"weak-key", "weak-signature"})
 LAB_PASSWORD = "alice-lab-password"
 _ATTEMPTS = 3  # fresh ports when another process took one between choosing and binding
+
+# In CI the property tests draw the same examples every run, so a red build always means a
+# change broke something; locally they explore new examples (HYPOTHESIS_PROFILE=dev).
+settings.register_profile("ci", derandomize=True, print_blob=True)
+settings.register_profile("dev")
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci" if os.environ.get("CI") else "dev"))
 
 
 def _keep() -> bool:
