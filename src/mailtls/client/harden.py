@@ -36,6 +36,15 @@ _MARK = "__mailtls_hardened__"
 _state: dict[str, Callable[[], ssl.SSLContext]] = {}
 
 
+def ca_paths(ca_file: str | Path | Sequence[str | Path] | None) -> tuple[Path, ...]:
+    """``ca_file=`` as given (one path, several, or none) as a tuple of paths."""
+    if ca_file is None:
+        return ()
+    if isinstance(ca_file, str | Path):
+        return (Path(ca_file),)
+    return tuple(Path(f) for f in ca_file)
+
+
 def _factory(trust: str, ca_files: tuple[Path, ...]) -> Callable[[], ssl.SSLContext]:
     def make() -> ssl.SSLContext:
         if trust == "system":
@@ -70,8 +79,8 @@ def _patch(cls: type, name: str, arg: str) -> None:
 
     @functools.wraps(original)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        given = kwargs.get(arg) if arg in kwargs else (
-            args[position] if len(args) > position else None
+        given = (
+            kwargs.get(arg) if arg in kwargs else (args[position] if len(args) > position else None)
         )
         if given is None:
             certfile = kwargs.get("certfile")
@@ -96,13 +105,7 @@ def harden(
     """Make smtplib, imaplib and poplib verify certificates when their caller gave no context."""
     if trust not in ("mozilla", "system"):
         raise ValueError("trust must be mozilla or system")
-    if ca_file is None:
-        files: tuple[Path, ...] = ()
-    elif isinstance(ca_file, str | Path):
-        files = (Path(ca_file),)
-    else:
-        files = tuple(Path(f) for f in ca_file)
-    factory = _factory(trust, files)
+    factory = _factory(trust, ca_paths(ca_file))
     factory()  # fail now, not at the first connection, if a CA file is unusable
     _state["factory"] = factory
 

@@ -58,6 +58,7 @@ from .errors import (
     TLSVersionTooOld,
     error_for,
 )
+from .harden import ca_paths
 
 #: OpenSSL verify codes -> finding id, used when the diagnostic connection fails
 VERIFY_CODES = {
@@ -120,12 +121,7 @@ class TrustPolicy:
     ) -> TrustPolicy:
         if trust not in TRUST_CHOICES:
             raise ValueError(f"trust must be one of {', '.join(TRUST_CHOICES)}")
-        if ca_file is None:
-            files: tuple[Path, ...] = ()
-        elif isinstance(ca_file, str | Path):
-            files = (Path(ca_file),)
-        else:
-            files = tuple(Path(f) for f in ca_file)
+        files = ca_paths(ca_file)
         for f in files:
             if not f.is_file():
                 raise ConfigError(f"{f}: CA file not found")

@@ -179,23 +179,27 @@ class _Driver:
             await self.flush()
             await self.pump(deadline)
 
+    async def _send_and_read(self, data: bytes, deadline: float) -> bytes:
+        """Send ``data`` inside TLS (if any), then the next application data the server sends."""
+        if data:
+            self.conn.sendall(data)
+            await self.flush()
+        while True:
+            try:
+                return bytes(self.conn.recv(READ_SIZE))
+            except SSL.WantReadError:
+                await self.pump(deadline)
+
     async def settle(self, seconds: float, elicit: bytes) -> bytes:
         """After a TLS 1.3 handshake: send ``elicit`` (a harmless command; nothing for a
         server that speaks first) and read until the first application data, which comes
         after the server's tickets. Returns that data (b"" when none came in time)."""
         deadline = time.monotonic() + seconds
         try:
-            if elicit:
-                self.conn.sendall(elicit)
-                await self.flush()
-            while True:
-                try:
-                    data = self.conn.recv(READ_SIZE)
-                except SSL.WantReadError:
-                    await self.pump(deadline)
-                    continue
-                if data:
-                    return bytes(data)
+            data = await self._send_and_read(elicit, deadline)
+            while not data:
+                data = await self._send_and_read(b"", deadline)
+            return data
         except (_Stop, SSL.Error, OSError):
             return b""
 
@@ -203,17 +207,10 @@ class _Driver:
         """Send the probe command inside TLS; read until the reader has a verdict."""
         deadline = time.monotonic() + seconds
         try:
-            self.conn.sendall(probe_bytes(protocol))
-            await self.flush()
-            while True:
-                try:
-                    data = self.conn.recv(READ_SIZE)
-                except SSL.WantReadError:
-                    await self.pump(deadline)
-                    continue
-                verdict = reader.feed(bytes(data))
-                if verdict is not None:
-                    return verdict
+            verdict = reader.feed(await self._send_and_read(probe_bytes(protocol), deadline))
+            while verdict is None:
+                verdict = reader.feed(await self._send_and_read(b"", deadline))
+            return verdict
         except SSL.ZeroReturnError:
             return reader.feed(b"") or Verdict.INCONCLUSIVE
         except (_Stop, SSL.Error, OSError):
