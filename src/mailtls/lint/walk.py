@@ -143,12 +143,20 @@ def collect(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[tuple[st
     return sorted(seen.items())
 
 
+#: Settings that would make git run a program named in the repository's own config
+#: (a tree to lint may come with its ``.git``): turned off for every git we start.
+GIT_SAFE = ("-c", "core.fsmonitor=false", "-c", "diff.external=")
+
+
 def _git(cwd: Path, *args: str) -> list[str]:
+    """``git -C cwd ARGS`` (options of ours only: every user value comes after
+    ``--end-of-options`` or ``--``); its output lines."""
     import subprocess  # only --changed-since needs it
 
     try:
         done = subprocess.run(
-            ["git", "-C", str(cwd), *args], capture_output=True, text=True, check=True, timeout=60
+            ["git", *GIT_SAFE, "-C", str(cwd), *args],
+            capture_output=True, text=True, check=True, timeout=60, stdin=subprocess.DEVNULL,
         )
     except FileNotFoundError:
         raise WalkError("--changed-since needs git, which is not installed") from None
@@ -159,12 +167,33 @@ def _git(cwd: Path, *args: str) -> list[str]:
     return [line for line in done.stdout.splitlines() if line]
 
 
+def revision(rev: str, folder: Path) -> str:
+    """The commit id ``rev`` names in the repository of ``folder``; WalkError otherwise.
+
+    The value is only ever given to git after ``--end-of-options``, and what git is
+    given afterwards is the 40-hex commit id, never the user's text: ``--output=FILE``
+    is refused as a revision instead of being read as an option.
+    """
+    if not rev or rev.startswith("-") or any(c in rev for c in "\0\n\r"):
+        raise WalkError(f"--changed-since {rev!r}: not a git revision")
+    try:
+        found = _git(folder, "rev-parse", "--verify", "--quiet", "--end-of-options",
+                     rev + "^{commit}")
+    except WalkError:
+        found = []
+    if len(found) != 1 or not all(c in "0123456789abcdef" for c in found[0]):
+        raise WalkError(f"--changed-since {rev!r}: not a commit in the git repository of {folder}")
+    return found[0]
+
+
 def changed_since(rev: str, where: Path) -> set[str]:
     """Absolute paths changed since ``rev`` (committed, staged, unstaged) or untracked."""
     folder = where if where.is_dir() else where.parent
     top = Path(_git(folder, "rev-parse", "--show-toplevel")[0])
-    names = _git(top, "diff", "--name-only", "--diff-filter=d", rev, "--")
-    names += _git(top, "ls-files", "--others", "--exclude-standard")
+    commit = revision(rev, top)
+    names = _git(top, "diff", "--no-ext-diff", "--no-textconv", "--name-only",
+                 "--diff-filter=d", "--end-of-options", commit, "--")
+    names += _git(top, "ls-files", "--others", "--exclude-standard", "--")
     return {str((top / n).resolve()) for n in names}
 
 
