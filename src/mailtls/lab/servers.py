@@ -104,6 +104,21 @@ def server_context(cert_file: Path, key_file: Path) -> ssl.SSLContext:
     return ctx
 
 
+class _TlsReaderProtocol(asyncio.StreamReaderProtocol):
+    """A stream protocol that knows from the start that it runs over TLS.
+
+    ``StreamReaderProtocol`` learns it in ``connection_made``, which ``loop.start_tls`` leaves
+    to the caller after the handshake. A client that sends close_notify with its Finished
+    (``openssl s_client`` with stdin at EOF does) reaches ``eof_received`` first; the stock
+    protocol then asks to stay half-open, which TLS cannot, and asyncio logs "returning true
+    from eof_received() has no effect when using ssl" for that connection.
+    """
+
+    def eof_received(self) -> bool:
+        super().eof_received()
+        return False
+
+
 class _Stream:
     """One client connection: capped line reads with an idle timeout, writes, STARTTLS."""
 
@@ -141,7 +156,7 @@ class _Stream:
             self.writer.write(f"{ready}\r\n".encode())
         loop = asyncio.get_running_loop()
         reader = asyncio.StreamReader(limit=MAX_LINE)
-        protocol = asyncio.StreamReaderProtocol(reader)
+        protocol = _TlsReaderProtocol(reader)
         transport = await loop.start_tls(
             self.writer.transport,
             protocol,
