@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 import socket
 import sys
 from collections.abc import Sequence
@@ -23,7 +22,7 @@ from ..checks.dovecot import audit_dovecot
 from ..checks.postfix import audit_postfix
 from ..config import MacroError, load_postfix
 from ..config.dovecot import load_dovecot
-from ..config.edit import plan_fixes
+from ..config.edit import WriteRefused, companions, plan_fixes, write_in_place, write_under
 from ..config.files import read_config
 from ..errors import ConfigError
 from ..export.sarif import render_sarif
@@ -163,15 +162,6 @@ def print_effective(directory: Path) -> int:
     return status
 
 
-def _backup(path: Path) -> Path:
-    backup = path.with_name(path.name + ".bak")
-    n = 1
-    while backup.exists():
-        backup = path.with_name(f"{path.name}.bak.{n}")
-        n += 1
-    return backup
-
-
 def apply_fix(audit: Audit, write: bool, to: Path | None, in_place: bool, lang: str) -> None:
     plan = plan_fixes(audit.findings, audit.files)
     diff = plan.diff()
@@ -182,28 +172,24 @@ def apply_fix(audit: Audit, write: bool, to: Path | None, in_place: bool, lang: 
         click.echo(tr("Also run:", lang), err=True)
         for cmd in plan.commands:
             click.echo(f"  {cmd}", err=True)
-    if not write:
+    if not write or not diff:
         return
-    for path in plan.changed():
-        src = Path(path)
+    try:
         if in_place:
-            backup = _backup(src)
-            shutil.copy2(src, backup)
-            src.write_text(plan.texts[path], encoding="utf-8", errors="surrogateescape")
-            click.echo(tr("Wrote {path} (backup {backup})", lang).format(path=src, backup=backup),
-                       err=True)
+            written = write_in_place({p: plan.texts[p] for p in plan.changed()})
         else:
             assert to is not None
-            dest = to / src.relative_to(src.anchor)
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            if src.name == "main.cf" and (src.parent / "master.cf").exists():
-                shutil.copy2(src.parent / "master.cf", dest.parent / "master.cf")
-            main_cf = src.parent / "main.cf"
-            copy_main = not (dest.parent / "main.cf").exists()
-            if src.name == "master.cf" and main_cf.exists() and copy_main:
-                shutil.copy2(main_cf, dest.parent / "main.cf")
-            dest.write_text(plan.texts[path], encoding="utf-8", errors="surrogateescape")
-            click.echo(tr("Wrote {path}", lang).format(path=dest), err=True)
+            written = write_under(to, companions(plan))
+    except WriteRefused as exc:
+        raise click.UsageError(tr(exc.reason, lang).format(**exc.params)) from None
+    except OSError as exc:
+        raise click.FileError(exc.filename or str(to), exc.strerror) from None
+    for w in written:
+        if w.backup is None:
+            click.echo(tr("Wrote {path}", lang).format(path=w.path), err=True)
+        else:
+            click.echo(tr("Wrote {path} (backup {backup})", lang).format(
+                path=w.path, backup=w.backup), err=True)
 
 
 def _parse_time(text: str | None) -> dt.datetime:

@@ -10,13 +10,19 @@ edits: they are returned to be shown.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import os
 import re
 import shlex
+import shutil
+import stat
+import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..errors import ConfigError
 from ..model import Finding
 from .postfix import parse_main, parse_master, split_nameval
 
@@ -135,3 +141,160 @@ def plan_fixes(findings: Sequence[Finding], read: dict[str, str]) -> Plan:
             elif cmd not in plan.commands:
                 plan.commands.append(cmd)
     return plan
+
+
+# --- writing the fixed files ------------------------------------------------------------
+
+
+class WriteRefused(ConfigError):
+    """A fixed file that would be written where it must not (outside --to, over the source).
+
+    ``reason`` is a catalogue sentence with ``{path}`` (and ``{folder}``/``{source}``).
+    """
+
+    def __init__(self, reason: str, **params: str) -> None:
+        super().__init__(reason.format(**params))
+        self.reason = reason
+        self.params = params
+
+
+OVER_SOURCE = ("Refused to write {path}: it is {source}, the file being fixed; "
+               "give --to a folder of its own (or use --in-place).")
+ESCAPES = "Refused to write {path}: a symbolic link leads it out of {folder}."
+NOT_A_FOLDER = "Refused to write {path}: {folder} is not a folder."
+
+
+@dataclass(frozen=True)
+class Written:
+    path: Path
+    backup: Path | None  # the copy of what was there before, if anything was
+
+
+def _inside(path: str, root: str) -> bool:
+    return path == root or path.startswith(root.rstrip(os.sep) + os.sep)
+
+
+def _folder_in(root: str, parts: Sequence[str], shown: Path) -> str:
+    """The real folder ``root/parts...``, made when missing; never a way out of ``root``.
+
+    Each step is checked before it is used, so ``mkdir`` never follows a link out.
+    """
+    current = root
+    for part in parts:
+        step = os.path.join(current, part)
+        try:
+            st = os.lstat(step)
+        except FileNotFoundError:
+            os.mkdir(step, 0o755)
+            current = step
+            continue
+        if stat.S_ISLNK(st.st_mode):
+            step = os.path.realpath(step)
+            if not _inside(step, root):
+                raise WriteRefused(ESCAPES, path=str(shown), folder=root)
+            st = os.stat(step)
+        if not stat.S_ISDIR(st.st_mode):
+            raise WriteRefused(NOT_A_FOLDER, path=str(shown), folder=step)
+        current = step
+    return current
+
+
+def _fresh(path: str) -> str:
+    """A name next to ``path`` that does not exist, not even as a dangling link."""
+    candidate, n = path + ".bak", 1
+    while os.path.lexists(candidate):
+        candidate, n = f"{path}.bak.{n}", n + 1
+    return candidate
+
+
+def _backup(path: str) -> str:
+    """Copy ``path`` (a regular file) to a new ``.bak`` beside it; O_EXCL: never through a link."""
+    backup = _fresh(path)
+    with open(path, "rb") as src, open(backup, "xb") as out:
+        shutil.copyfileobj(src, out)
+    shutil.copystat(path, backup)
+    return backup
+
+
+def _replace(path: str, text: str, mode: int) -> None:
+    """Write ``text`` to a new file and rename it over ``path`` (a link there is replaced,
+    never followed)."""
+    fd, tmp = tempfile.mkstemp(prefix=".mailtls-", dir=os.path.dirname(path))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
+            f.write(text)
+        os.chmod(tmp, mode)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def write_under(root: Path, files: dict[str, str]) -> list[Written]:
+    """Write ``files`` (source path -> text) as ``root/<absolute source path>``.
+
+    Every file lands inside ``root`` (symbolic links that lead out are refused), never
+    on its own source, and anything it replaces is kept as ``.bak``. All destinations
+    are checked before the first byte is written.
+    """
+    os.makedirs(root, exist_ok=True)
+    real_root = os.path.realpath(root)
+    plans: list[tuple[str, str, Path, str]] = []
+    for source, text in files.items():
+        absolute = Path(os.path.abspath(source))
+        relative = absolute.relative_to(absolute.anchor)
+        shown = root / relative
+        folder = _folder_in(real_root, relative.parts[:-1], shown)
+        dest = os.path.join(folder, relative.name)
+        real_source = os.path.realpath(source)
+        if os.path.realpath(dest) == real_source or (
+            os.path.exists(dest) and os.path.samefile(dest, real_source)
+        ):
+            raise WriteRefused(OVER_SOURCE, path=str(shown), source=source)
+        if os.path.islink(dest) and not _inside(os.path.realpath(dest), real_root):
+            raise WriteRefused(ESCAPES, path=str(shown), folder=str(root))
+        plans.append((dest, text, shown, source))
+    written: list[Written] = []
+    for dest, text, shown, source in plans:
+        backup = None
+        if os.path.isfile(dest) and not os.path.islink(dest):
+            with open(dest, encoding="utf-8", errors="surrogateescape", newline="") as f:
+                if f.read() == text:
+                    written.append(Written(shown, None))
+                    continue
+            backup = Path(_backup(dest))
+        _replace(dest, text, stat.S_IMODE(os.stat(source).st_mode))
+        written.append(Written(shown, backup))
+    return written
+
+
+def write_in_place(files: dict[str, str]) -> list[Written]:
+    """Write each file's new text over it, after copying it to a new ``.bak``."""
+    written: list[Written] = []
+    for source, text in files.items():
+        backup = _backup(source)
+        with open(source, "w", encoding="utf-8", errors="surrogateescape", newline="") as f:
+            f.write(text)
+        written.append(Written(Path(source), Path(backup)))
+    return written
+
+
+def companions(plan: Plan) -> dict[str, str]:
+    """The files a ``--to`` copy needs: the changed ones, and the other of main.cf and
+    master.cf beside a changed one, so that ``postfix -c`` can read the copy."""
+    out = {p: plan.texts[p] for p in plan.changed()}
+    for path in list(out):
+        name = os.path.basename(path)
+        if name in ("main.cf", "master.cf"):
+            other = os.path.join(os.path.dirname(path),
+                                 "master.cf" if name == "main.cf" else "main.cf")
+            if other not in out:
+                text = plan.texts.get(other)
+                if text is None and os.path.isfile(other):
+                    with open(other, encoding="utf-8", errors="surrogateescape",
+                              newline="") as f:
+                        text = f.read()
+                if text is not None:
+                    out[other] = text
+    return out

@@ -309,6 +309,10 @@ UI_STRINGS = (
     "Wrote {path}",
     "Also run:",
     "No change to propose.",
+    "Refused to write {path}: it is {source}, the file being fixed; give --to a folder of its "
+    "own (or use --in-place).",
+    "Refused to write {path}: a symbolic link leads it out of {folder}.",
+    "Refused to write {path}: {folder} is not a folder.",
     "{count} findings: {critical} critical, {high} high, {medium} medium, {low} low",
 )
 
