@@ -68,6 +68,10 @@ def update_one(lang: str, part: Part) -> None:
     for mid in msgids(part):
         msg = old.get(mid)
         new.add(mid, msg.string if msg is not None else "")
+    for pair in part.plural_pairs:
+        msg = old.get(pair[0])
+        forms = msg.string if msg is not None and isinstance(msg.string, tuple) else ()
+        new.add(pair, tuple(forms) or ("",) * new.num_plurals)
     path = po_path(lang, part)
     path.parent.mkdir(parents=True, exist_ok=True)
     buf = io.BytesIO()
@@ -96,6 +100,11 @@ def check_one(lang: str, part: Part) -> list[str]:
         msg = cat.get(mid)
         if msg is None or not msg.string:
             problems.append(f"{lang}/{part.domain}: no translation for {mid[:70]!r}")
+    for singular, _plural in part.plural_pairs:
+        msg = cat.get(singular)
+        forms = msg.string if msg is not None else ()
+        if not isinstance(forms, tuple) or len(forms) != cat.num_plurals or not all(forms):
+            problems.append(f"{lang}/{part.domain}: no plural forms for {singular[:70]!r}")
     mo = po_path(lang, part).with_suffix(".mo")
     if not mo.exists() or mo.read_bytes() != mo_bytes(cat):
         problems.append(f"{lang}: {mo} is stale; run python tools/i18n.py")

@@ -29,6 +29,7 @@ __all__ = [
     "describe",
     "entry",
     "new_finding",
+    "ntr",
     "pick_language",
     "tr",
 ]
@@ -49,6 +50,18 @@ def _merge(parts: tuple[Part, ...]) -> Mapping[str, Entry]:
 
 ENTRIES = _merge(PARTS)
 TRANSLATED_PARAMS = frozenset().union(*(p.translated_params for p in PARTS))
+
+
+def _counted(parts: tuple[Part, ...]) -> Mapping[str, tuple[str, str]]:
+    merged: dict[str, tuple[str, str]] = {}
+    for part in parts:
+        for name, one, many in part.counted:
+            if merged.setdefault(name, (one, many)) != (one, many):
+                raise RuntimeError(f"counted param {name!r} has two different units")
+    return MappingProxyType(merged)
+
+
+COUNTED_PARAMS = _counted(PARTS)
 
 
 @dataclass(frozen=True)
@@ -97,6 +110,14 @@ def tr(message: str, lang: str = "en") -> str:
     return _translations(lang).gettext(message)
 
 
+def ntr(singular: str, plural: str, count: int, lang: str = "en") -> str:
+    """The form of a plural catalogue sentence for ``count``, with ``{count}`` filled in.
+
+    The pair must be listed in a part's ``plurals``; the template may use only ``{count}``.
+    """
+    return _translations(lang).ngettext(singular, plural, count).format(count=count)
+
+
 def entry(finding_id: str) -> Entry:
     try:
         return ENTRIES[finding_id]
@@ -109,12 +130,19 @@ class _Params(dict[str, str]):
         return "?"
 
 
+def _param(name: str, value: str, lang: str) -> str:
+    if name in TRANSLATED_PARAMS:
+        return " + ".join(tr(item, lang) for item in value.split(" + "))  # stores, combined
+    unit = COUNTED_PARAMS.get(name)
+    if unit is not None and value.lstrip("-").isdigit():
+        return ntr(*unit, int(value), lang)
+    return value
+
+
 def describe(finding: Finding, lang: str = "en") -> Text:
     """Title, detail and remediation of a finding, filled with its params."""
     e = entry(finding.id)
-    params = _Params(
-        {k: tr(v, lang) if k in TRANSLATED_PARAMS else v for k, v in finding.params.items()}
-    )
+    params = _Params({k: _param(k, v, lang) for k, v in finding.params.items()})
     return Text(
         title=tr(e.title, lang).format_map(params),
         detail=tr(e.detail, lang).format_map(params) if e.detail else "",

@@ -11,7 +11,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..catalog import describe, tr
+from ..catalog import describe, ntr, tr
 from ..model import DeepObservation, Finding, ScanResult, Severity
 
 if TYPE_CHECKING:
@@ -34,6 +34,12 @@ def _headline(r: ScanResult) -> Finding | None:
     return max(r.findings, key=lambda f: f.severity, default=None)
 
 
+def severity_word(severity: Severity, lang: str) -> str:
+    """The word for an endpoint's worst severity, the same in the table and the summary:
+    "OK" when nothing is above info."""
+    return tr("OK" if severity is Severity.INFO else severity.label, lang)
+
+
 def _title(f: Finding, lang: str) -> str:
     return describe(f, lang).title
 
@@ -54,10 +60,7 @@ def render_table(results: Sequence[ScanResult], console: Console, lang: str) -> 
             sev, verdict = Text("-"), Text("-")
         else:
             style = STYLE[head.severity]
-            label = (
-                tr("OK", lang) if head.severity is Severity.INFO else tr(head.severity.label, lang)
-            )
-            sev = Text(label, style=style)
+            sev = Text(severity_word(head.severity, lang), style=style)
             verdict = Text(_title(head, lang), style=style)
             more = sum(f.severity > Severity.INFO for f in r.findings) - 1
             if more > 0:
@@ -107,8 +110,8 @@ def render_summary(results: Sequence[ScanResult], console: Console, lang: str) -
         if r.worst is not None:
             counts[r.worst] = counts.get(r.worst, 0) + 1
     untested = sum(not r.tested for r in results)
-    parts = [f"{len(results)} {tr('endpoints scanned', lang)}"]
-    parts += [f"{n} {tr(s.label, lang)}" for s, n in sorted(counts.items(), reverse=True)]
+    parts = [ntr("{count} endpoint scanned", "{count} endpoints scanned", len(results), lang)]
+    parts += [f"{n} {severity_word(s, lang)}" for s, n in sorted(counts.items(), reverse=True)]
     if untested:
         parts.append(f"{untested} {tr('not tested', lang)}")
     console.print()

@@ -46,7 +46,7 @@ _CERT = {
     "cert_expired": (
         C,
         "Configured certificate expired",
-        "The certificate {subject} in {file} expired on {not_after} ({days} days ago).",
+        "The certificate {subject} in {file} expired on {not_after} ({days} ago).",
         "Renew the certificate, install it with its intermediates and reload the server. "
         "Clients that verify refuse it; clients that do not verify teach users to accept "
         "any certificate.",
@@ -56,7 +56,7 @@ _CERT = {
     "cert_expires_soon": (
         M,
         "Configured certificate expires soon",
-        "The certificate {subject} in {file} expires on {not_after}, in {days} days.",
+        "The certificate {subject} in {file} expires on {not_after}, in {days}.",
         "Renew it now and automate the renewal (an ACME client), with a reload of the server "
         "after each renewal.",
         (RFC5280,),

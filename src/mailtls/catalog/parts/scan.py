@@ -27,7 +27,7 @@ _ENTRIES = (
         "cert.expired",
         C,
         "Certificate expired",
-        "The server certificate {subject} expired on {not_after} ({days} days ago).",
+        "The server certificate {subject} expired on {not_after} ({days} ago).",
         "Renew the certificate and install it on the server, with its intermediates. "
         "Do not accept the expired certificate in the client: an attacker can present "
         "an old certificate whose key was stolen or retired.",
@@ -48,7 +48,7 @@ _ENTRIES = (
         "cert.expires_soon",
         M,
         "Certificate expires soon",
-        "The server certificate {subject} expires on {not_after}, in {days} days.",
+        "The server certificate {subject} expires on {not_after}, in {days}.",
         "Renew the certificate now and automate renewal (for example with an ACME "
         "client), then alert at least 30 days before expiry.",
         (RFC5280,),
@@ -277,7 +277,8 @@ UI_STRINGS: tuple[str, ...] = (
     "Fix",
     "OK",
     "not tested",
-    "endpoints scanned",
+    "Mozilla roots via certifi",  # trust store names (the trust param)
+    "system store",
     "critical",
     "high",
     "medium",
@@ -292,4 +293,10 @@ UI_STRINGS: tuple[str, ...] = (
     "in the dialogue after the TLS handshake",
 )
 
-PART = Part("mailtls", _ENTRIES, UI_STRINGS, frozenset({"phase"}))
+#: Sentences with a count, in the plural form the count needs.
+PLURALS: tuple[tuple[str, str], ...] = (
+    ("{count} endpoint scanned", "{count} endpoints scanned"),
+)
+
+PART = Part("mailtls", _ENTRIES, UI_STRINGS, frozenset({"phase", "trust"}), PLURALS,
+            (("days", "{count} day", "{count} days"),))
