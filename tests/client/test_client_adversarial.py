@@ -96,6 +96,30 @@ def test_starttls_refused(lab_files: Any) -> None:
     run(go())
 
 
+@pytest.mark.parametrize(("reply", "error", "finding", "count"), [
+    (b"220 2.0.0 go\r\n250-injected\r\n250 AUTH PLAIN\r\n", ResponseInjection,
+     "client.response_injection", len(b"250-injected\r\n250 AUTH PLAIN\r\n")),
+    (b"220 2.0.0 go\r\n2", ResponseInjection, "client.response_injection", 1),
+    (b"220-2.0.0 go\r\n220 ahead\r\n\r\n", ResponseInjection, "client.response_injection", 2),
+    (b"250 2.0.0 injected\r\n220 2.0.0 go\r\n", StartTLSUnavailable, "starttls.refused", None),
+], ids=["reply-after-220", "one-byte", "multiline-220", "reply-before-220"])
+def test_plaintext_pipelined_with_the_220_is_refused(
+        lab_files: Any, reply: bytes, error: type[Exception], finding: str,
+        count: int | None) -> None:
+    """A scripted server writes its STARTTLS reply and more in one write: the client
+    reads them through proto's reply reader and never starts TLS over the extra bytes."""
+    async def go() -> None:
+        async with FakeSMTP(*lab_files.certs["good"], starttls_reply=reply) as fake:
+            with pytest.raises(error) as info:
+                await _send(_fake_client(fake, lab_files.ca_file, username="u", password="p"))
+            assert info.value.id == finding  # type: ignore[attr-defined]
+            if count is not None:
+                assert info.value.finding.params["count"] == str(count)  # type: ignore[attr-defined]
+            assert not any(line.startswith(("AUTH", "MAIL")) for _, line in fake.log)
+
+    run(go())
+
+
 def test_drop_after_data_is_not_a_success(lab_files: Any) -> None:
     async def go() -> None:
         async with FakeSMTP(*lab_files.certs["good"], drop_after_data=True) as fake:

@@ -30,7 +30,8 @@ from mailtls.client import (
 from mailtls.client.errors import CLASSES, CertificateExpired
 from mailtls.client.message import check_headers, check_raw_headers, wire_data
 from mailtls.client.trust import normalize_pin
-from mailtls.client.wire import ProtocolViolation, ReplyParser
+from mailtls.errors import ProtocolError
+from mailtls.proto.smtp import ReplyReader
 from support.smtpfakes import FakeSMTP
 
 # -- addresses and headers ----------------------------------------------------------------
@@ -104,7 +105,7 @@ REPLY = b"250-mx.example\r\n250-PIPELINING\r\n250 SIZE 1000\r\n220 next\r\n"
 
 
 def test_parser_byte_at_a_time() -> None:
-    p = ReplyParser()
+    p = ReplyReader()
     replies = []
     for b in REPLY:
         p.feed(bytes([b]))
@@ -116,7 +117,7 @@ def test_parser_byte_at_a_time() -> None:
 
 @pytest.mark.parametrize("cut", range(len(REPLY)))
 def test_parser_split_everywhere(cut: int) -> None:
-    p = ReplyParser()
+    p = ReplyReader()
     p.feed(REPLY[:cut])
     first = p.next_reply()
     p.feed(REPLY[cut:])
@@ -127,19 +128,20 @@ def test_parser_split_everywhere(cut: int) -> None:
 
 
 @pytest.mark.parametrize("data", [b"hello\r\n", b"250-a\r\n251 b\r\n", b"2" * 9000,
-                                  b"600 no\r\n", b"25 short\r\n"])
+                                  b"600 no\r\n", b"25 short\r\n", b"260 ok\r\n",
+                                  b"199 x\r\n", b"250-a\r\n" * 200_000])
 def test_parser_refuses_garbage(data: bytes) -> None:
-    p = ReplyParser()
+    p = ReplyReader()
     p.feed(data)
-    with pytest.raises(ProtocolViolation):
+    with pytest.raises(ProtocolError):
         while p.next_reply() is not None:
             pass
 
 
 def test_bytes_after_a_reply_stay_buffered() -> None:
-    p = ReplyParser()
+    p = ReplyReader()
     p.feed(b"220 go ahead\r\n250 injected\r\n")
-    assert p.next_reply() is not None and p.buffer == b"250 injected\r\n"
+    assert p.next_reply() is not None and p.buffered == len(b"250 injected\r\n")
 
 
 # -- no way to switch verification off ----------------------------------------------------

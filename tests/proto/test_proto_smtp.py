@@ -233,6 +233,9 @@ def test_eof_while_waiting_for_handshake():
         (b"22 too few\r\n", "'22 too few'"),
         ("\u0662\u0662\u0660 arabic digits\r\n".encode(), "'\\u0662\\u0662\\u0660 arabic digits'"),
         (b"220_underscore\r\n", "'220_underscore'"),
+        (b"600 out of range\r\n", "'600 out of range'"),  # RFC 5321 4.2: 2xx-5xx
+        (b"260 second digit\r\n", "'260 second digit'"),  # second digit 0-5
+        (b"199 preliminary\r\n", "'199 preliminary'"),
     ],
 )
 def test_garbage_banner_is_protocol_error(run, banner, shown):

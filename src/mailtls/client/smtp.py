@@ -44,7 +44,7 @@ from typing import Any, TypeVar
 from cryptography import x509
 
 from ..catalog import new_finding
-from ..errors import TargetError
+from ..errors import ProtocolError, TargetError
 from ..model import CertInfo, Target
 from ..targets import parse_target
 from ..verify import cert_info
@@ -67,7 +67,7 @@ from .trust import (
     fetch_anchor,
     verifying_context,
 )
-from .wire import Connection, InjectedBytes, PeerClosed, ProtocolViolation, Reply
+from .wire import Connection, InjectedBytes, PeerClosed, Reply
 
 log = logging.getLogger("mailtls.client")
 T = TypeVar("T")
@@ -176,7 +176,7 @@ class AsyncClient:
         except PeerClosed:
             self._drop()
             raise ConnectionFailed.make("conn.closed", phase=phase) from None
-        except ProtocolViolation as exc:
+        except ProtocolError as exc:
             self._drop()
             raise ConnectionFailed.make(
                 "conn.protocol_error", protocol="SMTP", reason=f"{exc} ({phase})"

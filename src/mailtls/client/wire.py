@@ -1,4 +1,4 @@
-"""The client's byte layer: an asyncio protocol with its own buffer, and an SMTP reply parser.
+"""The client's byte layer: an asyncio protocol with its own buffer over proto's reply reader.
 
 Why not ``asyncio.StreamReader``: bytes that a server (or a man in the middle) sends
 right after the ``220`` to STARTTLS would sit in the reader's buffer, and after
@@ -8,30 +8,27 @@ is buffered, and hands the transport to TLS in the same step (``loop.start_tls``
 the protocol before it yields), so a byte that arrives later is TLS input and fails the
 handshake instead.
 
-Replies (RFC 5321 4.2): ``DDD-text`` continues, ``DDD text`` or ``DDD`` ends; the code
-must not change inside a reply. Lines longer than 8 KiB, replies longer than 1 MiB and
-anything else are a :class:`ProtocolViolation`. The parser is sans-I/O.
+Replies are parsed by :class:`mailtls.proto.smtp.ReplyReader`, the grammar the scan's
+probes use (RFC 5321 4.2; one grammar, one fuzz test): lines longer than 8 KiB, replies
+longer than 1 MiB and anything else raise :class:`mailtls.errors.ProtocolError`.
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 import ssl
-from dataclasses import dataclass
+
+from ..proto.smtp import Reply, ReplyReader
+
+__all__ = ["MAX_BUFFER", "Connection", "InjectedBytes", "PeerClosed", "Reply"]
 
 MAX_LINE = 8192
 MAX_REPLY = 1 << 20
 MAX_BUFFER = 1 << 20
-_LINE = re.compile(rb"([2-5][0-9]{2})(?:([ -])(.*))?", re.DOTALL)
 
 
 class PeerClosed(Exception):
     """The server closed the connection (or it was lost)."""
-
-
-class ProtocolViolation(Exception):
-    """The server's bytes are not SMTP replies."""
 
 
 class InjectedBytes(Exception):
@@ -42,71 +39,11 @@ class InjectedBytes(Exception):
         self.count = count
 
 
-@dataclass(frozen=True)
-class Reply:
-    """One complete reply: its code and the text of each line."""
-
-    code: int
-    texts: tuple[str, ...]
-
-    @property
-    def message(self) -> str:
-        """The reply as one line for messages (at most 500 characters)."""
-        text = " ".join(t for t in self.texts if t)
-        return f"{self.code} {text}"[:500].strip()
-
-
-class ReplyParser:
-    """Feed bytes, take complete replies; what follows the last reply stays buffered."""
-
-    def __init__(self) -> None:
-        self.buffer = bytearray()
-        self._code: int | None = None
-        self._texts: list[str] = []
-        self._size = 0
-
-    def feed(self, data: bytes) -> None:
-        self.buffer += data
-
-    def next_reply(self) -> Reply | None:
-        while True:
-            end = self.buffer.find(b"\n")
-            if end < 0:
-                if len(self.buffer) > MAX_LINE:
-                    raise ProtocolViolation(f"a reply line longer than {MAX_LINE} bytes")
-                return None
-            if end > MAX_LINE:
-                raise ProtocolViolation(f"a reply line longer than {MAX_LINE} bytes")
-            line = bytes(self.buffer[:end]).rstrip(b"\r")
-            del self.buffer[: end + 1]
-            reply = self._line(line)
-            if reply is not None:
-                return reply
-
-    def _line(self, line: bytes) -> Reply | None:
-        match = _LINE.fullmatch(line)
-        if match is None:
-            raise ProtocolViolation(f"not an SMTP reply: {line[:60]!r}")
-        code = int(match.group(1))
-        if self._code is not None and code != self._code:
-            raise ProtocolViolation(f"a reply whose code changes from {self._code} to {code}")
-        self._size += len(line)
-        if self._size > MAX_REPLY:
-            raise ProtocolViolation(f"a reply longer than {MAX_REPLY} bytes")
-        self._code = code
-        self._texts.append((match.group(3) or b"").decode("utf-8", "replace"))
-        if match.group(2) == b"-":
-            return None
-        reply = Reply(code, tuple(self._texts))
-        self._code, self._texts, self._size = None, [], 0
-        return reply
-
-
 class Connection(asyncio.Protocol):
     """One TCP (then TLS) connection: write bytes, await replies, switch to TLS safely."""
 
-    def __init__(self) -> None:
-        self.parser = ReplyParser()
+    def __init__(self, *, max_line: int = MAX_LINE, max_reply: int = MAX_REPLY) -> None:
+        self.replies = ReplyReader(max_line=max_line, max_reply_bytes=max_reply)
         self.transport: asyncio.Transport | None = None
         self._waiter: asyncio.Future[None] | None = None
         self._drain: asyncio.Future[None] | None = None
@@ -120,8 +57,8 @@ class Connection(asyncio.Protocol):
         self.transport = transport
 
     def data_received(self, data: bytes) -> None:
-        self.parser.feed(data)
-        if len(self.parser.buffer) > MAX_BUFFER and self.transport is not None:
+        self.replies.feed(data)
+        if self.replies.buffered > MAX_BUFFER and self.transport is not None:
             self.transport.pause_reading()
             self._reading_paused = True
         self._wake()
@@ -180,10 +117,10 @@ class Connection(asyncio.Protocol):
         return obj
 
     async def read_reply(self) -> Reply:
-        """The next complete reply; PeerClosed, ProtocolViolation (no timeout here)."""
+        """The next complete reply; PeerClosed, ProtocolError (no timeout here)."""
         while True:
-            reply = self.parser.next_reply()
-            if self._reading_paused and len(self.parser.buffer) < MAX_BUFFER // 2:
+            reply = self.replies.next_reply()
+            if self._reading_paused and self.replies.buffered < MAX_BUFFER // 2:
                 self._reading_paused = False
                 if self.transport is not None:
                     self.transport.resume_reading()
@@ -210,8 +147,8 @@ class Connection(asyncio.Protocol):
         self, context: ssl.SSLContext, server_hostname: str, timeout: float
     ) -> None:
         """Hand the connection to TLS; InjectedBytes if anything is buffered (see above)."""
-        if self.parser.buffer:
-            raise InjectedBytes(len(self.parser.buffer))
+        if self.replies.buffered:
+            raise InjectedBytes(self.replies.buffered)
         assert self.transport is not None
         loop = asyncio.get_running_loop()
         transport = await loop.start_tls(

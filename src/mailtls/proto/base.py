@@ -161,7 +161,7 @@ class LineReader:
         return bytes(self._partial)
 
     def feed(self, data: bytes) -> None:
-        if self._pos < len(self._chunk):  # never left unread by Dialogue; kept for safety
+        if self._pos < len(self._chunk):  # left unread by smtp.ReplyReader, never by Dialogue
             data = self._chunk[self._pos :] + data
         self._chunk, self._pos = data, 0
 
