@@ -49,6 +49,13 @@ def test_only_net_and_cli_touch_the_network(layer: str) -> None:
             assert not any(_within(mod, p) for p in ("mailtls.net", "mailtls.cli")), (path, mod)
 
 
+@pytest.mark.parametrize("path", modules("catalog"), ids=str)
+def test_catalog_imports_no_config(path: Path) -> None:
+    """The catalogue holds every sentence; config refers to them, never the other way."""
+    for mod in imports(path):
+        assert not _within(mod, "mailtls.config"), f"{path.name} imports {mod}"
+
+
 def test_nothing_imports_cli() -> None:
     for path in SRC.rglob("*.py"):
         if "cli" in path.relative_to(SRC).parts or path.name == "__main__.py":

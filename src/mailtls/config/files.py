@@ -11,35 +11,32 @@ import stat
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..catalog.parts.audit import CONFIG_PROBLEMS
+
 #: Larger configuration files are refused: real main.cf files are some kilobytes, and
 #: Postfix's own postconf would spend seconds on each run over a larger one.
 MAX_CONFIG_BYTES = 8 * 1024 * 1024
 
-# The sentences of problems (msgids of the audit catalogue part's ui_strings).
-P_MISSING = "The file does not exist."
-P_UNREADABLE = "The file cannot be read."
-P_NOT_FILE = "This is not a regular file."
-P_BINARY = "This is not a text file (it contains NUL bytes)."
-P_TOO_LARGE = "The file is too large for a configuration file."
-P_NO_EQUALS = "Missing '=' after the parameter name: Postfix refuses this line."
-P_LEADING_SPACE = "A logical line must not start with white space: Postfix ignores this line."
-P_MACRO = "Postfix cannot expand this value."
-P_LOOP = "Recursive parameter reference: Postfix stops with 'unreasonable macro call nesting'."
-P_MASTER_FIELDS = "A master.cf entry needs 8 fields; Postfix refuses this entry."
-P_MASTER_OPTION = "An -o option needs name=value; Postfix ignores it."
-P_UNBALANCED = "Unbalanced '{' or '}'."
-P_INCLUDE_LOOP = "This !include includes itself (an include loop)."
-P_INCLUDE_MISSING = "The included file does not exist or cannot be read."
-P_INCLUDE_DEPTH = "Includes are nested too deeply."
-P_DOVECOT_SYNTAX = "Dovecot cannot parse this line."
-P_DOVECOT_BLOCK = "A block is not closed with '}' before the end of the file."
-P_VALUE_FILE = "The file named by this '<' value cannot be read."
+# The problems' sentences live in the catalogue (msgids of its audit part): here by key.
+P_MISSING = CONFIG_PROBLEMS["missing"]
+P_UNREADABLE = CONFIG_PROBLEMS["unreadable"]
+P_NOT_FILE = CONFIG_PROBLEMS["not_file"]
+P_BINARY = CONFIG_PROBLEMS["binary"]
+P_TOO_LARGE = CONFIG_PROBLEMS["too_large"]
+P_NO_EQUALS = CONFIG_PROBLEMS["no_equals"]
+P_LEADING_SPACE = CONFIG_PROBLEMS["leading_space"]
+P_MACRO = CONFIG_PROBLEMS["macro"]
+P_LOOP = CONFIG_PROBLEMS["loop"]
+P_MASTER_FIELDS = CONFIG_PROBLEMS["master_fields"]
+P_MASTER_OPTION = CONFIG_PROBLEMS["master_option"]
+P_UNBALANCED = CONFIG_PROBLEMS["unbalanced"]
+P_INCLUDE_LOOP = CONFIG_PROBLEMS["include_loop"]
+P_INCLUDE_MISSING = CONFIG_PROBLEMS["include_missing"]
+P_INCLUDE_DEPTH = CONFIG_PROBLEMS["include_depth"]
+P_DOVECOT_SYNTAX = CONFIG_PROBLEMS["dovecot_syntax"]
+P_DOVECOT_BLOCK = CONFIG_PROBLEMS["dovecot_block"]
+P_VALUE_FILE = CONFIG_PROBLEMS["value_file"]
 
-PROBLEM_SENTENCES = (
-    P_MISSING, P_UNREADABLE, P_NOT_FILE, P_BINARY, P_TOO_LARGE, P_NO_EQUALS, P_LEADING_SPACE,
-    P_MACRO, P_LOOP, P_MASTER_FIELDS, P_MASTER_OPTION, P_UNBALANCED, P_INCLUDE_LOOP,
-    P_INCLUDE_MISSING, P_INCLUDE_DEPTH, P_DOVECOT_SYNTAX, P_DOVECOT_BLOCK, P_VALUE_FILE,
-)
 #: problems after which the file could not be audited at all (exit status 3)
 FATAL = frozenset({P_MISSING, P_UNREADABLE, P_NOT_FILE, P_BINARY, P_TOO_LARGE})
 
@@ -50,7 +47,7 @@ class Problem:
 
     file: str
     line: int
-    problem: str  # one of PROBLEM_SENTENCES
+    problem: str  # a sentence of the catalogue's CONFIG_PROBLEMS (a msgid)
     context: str = ""  # the offending text, the reference chain, the OS error
 
     @property

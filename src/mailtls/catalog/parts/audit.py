@@ -6,7 +6,8 @@ one translation); ``{param}`` names the setting, ``{file}`` the file it names.
 
 from __future__ import annotations
 
-from ...config.files import PROBLEM_SENTENCES
+from types import MappingProxyType
+
 from ...model import Severity
 from ..entry import Entry, Part
 
@@ -292,6 +293,31 @@ _DOVECOT = (
     *_cert_entries("dovecot"),
 )
 
+#: What can be wrong with a configuration file: ``mailtls.config.files`` names each by
+#: its key (``Problem.problem`` holds the sentence, the msgid that fills ``{problem}``).
+CONFIG_PROBLEMS = MappingProxyType({
+    "missing": "The file does not exist.",
+    "unreadable": "The file cannot be read.",
+    "not_file": "This is not a regular file.",
+    "binary": "This is not a text file (it contains NUL bytes).",
+    "too_large": "The file is too large for a configuration file.",
+    "no_equals": "Missing '=' after the parameter name: Postfix refuses this line.",
+    "leading_space": "A logical line must not start with white space: Postfix ignores this "
+    "line.",
+    "macro": "Postfix cannot expand this value.",
+    "loop": "Recursive parameter reference: Postfix stops with 'unreasonable macro call "
+    "nesting'.",
+    "master_fields": "A master.cf entry needs 8 fields; Postfix refuses this entry.",
+    "master_option": "An -o option needs name=value; Postfix ignores it.",
+    "unbalanced": "Unbalanced '{' or '}'.",
+    "include_loop": "This !include includes itself (an include loop).",
+    "include_missing": "The included file does not exist or cannot be read.",
+    "include_depth": "Includes are nested too deeply.",
+    "dovecot_syntax": "Dovecot cannot parse this line.",
+    "dovecot_block": "A block is not closed with '}' before the end of the file.",
+    "value_file": "The file named by this '<' value cannot be read.",
+})
+
 UI_STRINGS = (
     "Postfix default",
     "Dovecot default",
@@ -319,6 +345,6 @@ UI_STRINGS = (
 PART = Part(
     "mailtls-audit",
     _POSTFIX + _DOVECOT,
-    UI_STRINGS + PROBLEM_SENTENCES,
+    UI_STRINGS + tuple(CONFIG_PROBLEMS.values()),
     frozenset({"problem", "where", "destination", "reason"}),
 )
