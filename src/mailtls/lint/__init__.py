@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+from . import grammars
 from .engine import Options, Report, lint_files
 from .walk import WalkError, changed_since, collect, only_changed
 
@@ -31,4 +32,5 @@ def lint_paths(
         for p in paths:
             changed |= changed_since(since, p)
         files = only_changed(files, changed)
+    grammars.require(files)  # a clear message naming mailtls[lint], before any scanning
     return lint_files(files, options)

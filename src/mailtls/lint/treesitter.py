@@ -23,6 +23,8 @@ from functools import cache
 
 import tree_sitter as ts
 
+from .grammars import PACKAGES, GrammarsMissing
+
 #: Language -> (grammar package, function that returns the grammar). A package is imported
 #: only when a file of its language is parsed: a run over Python and JavaScript never
 #: loads the other eight grammars.
@@ -122,8 +124,11 @@ class Fact:
 @cache
 def language(lang: str) -> ts.Language:
     package, function = _GRAMMARS[lang]
-    grammar = getattr(importlib.import_module(package), function)
-    return ts.Language(grammar())
+    try:
+        module = importlib.import_module(package)
+    except ImportError:  # the mailtls[lint] extra is not installed (lint_paths checks first)
+        raise GrammarsMissing([PACKAGES[lang][1]]) from None
+    return ts.Language(getattr(module, function)())
 
 
 @cache
