@@ -13,7 +13,7 @@ from collections.abc import Callable
 from ..catalog import new_finding
 from ..config.dovecot import DovecotConfig, DSetting
 from ..model import Finding, Location
-from .certfiles import CertContext, KeyPair, check_pair
+from .certfiles import DOVECOT, CertContext, KeyPair, check_pair
 
 LEGACY = ("sslv3", "tlsv1", "tlsv1.1", "any")
 DEFAULT_ORIGIN = "Dovecot default"
@@ -112,7 +112,7 @@ def certificate_files(c: DovecotConfig, ctx: CertContext, host: str) -> list[Fin
         anchor = _loc(c, c.setting("ssl", scope))
         pair = KeyPair(cert, key or cert, "ssl_cert", "ssl_key",
                        _loc(c, cs) if cs else anchor, _loc(c, ks) if ks else anchor, _where(cs))
-        out += check_pair("dovecot", pair, name, ctx)
+        out += check_pair(DOVECOT, pair, name, ctx)
     return out
 
 
@@ -128,7 +128,7 @@ RULES: tuple[Rule, ...] = (
 def audit_dovecot(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
     """Every finding for one Dovecot configuration (``host``: the server's name)."""
     findings = [
-        new_finding(f"dovecot.{'config_unreadable' if p.fatal else 'config_error'}",
+        new_finding("dovecot.config_unreadable" if p.fatal else "dovecot.config_error",
                     location=Location(p.file, max(p.line, 1)), problem=p.problem,
                     context=p.context or p.file)
         for p in c.problems

@@ -19,7 +19,7 @@ from ..config import files
 from ..config.postfix import PostfixConfig, Service, Setting
 from ..model import Finding, Location
 from ..verify.store import SYSTEM_BUNDLES, TrustStore
-from .certfiles import CertContext, KeyPair, check_pair
+from .certfiles import POSTFIX, CertContext, KeyPair, check_pair
 
 PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 LEGACY = PROTOCOLS[:4]
@@ -398,7 +398,7 @@ def certificate_files(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
             if ident in seen:
                 continue
             seen.add(ident)
-            out += check_pair("postfix", pair, host, ctx)
+            out += check_pair(POSTFIX, pair, host, ctx)
     return _dedupe(out)
 
 
@@ -419,8 +419,8 @@ RULES: tuple[Rule, ...] = (
 def problem_findings(c: PostfixConfig) -> list[Finding]:
     out = []
     for p in c.problems:
-        rule = "config_unreadable" if p.fatal else "config_error"
-        out.append(new_finding(f"postfix.{rule}", location=Location(p.file, max(p.line, 1)),
+        fid = "postfix.config_unreadable" if p.fatal else "postfix.config_error"
+        out.append(new_finding(fid, location=Location(p.file, max(p.line, 1)),
                                problem=p.problem, context=p.context or p.file))
     return out
 

@@ -7,6 +7,7 @@ one translation); ``{param}`` names the setting, ``{file}`` the file it names.
 from __future__ import annotations
 
 from types import MappingProxyType
+from typing import Any
 
 from ...model import Severity
 from ..entry import Entry, Part
@@ -23,9 +24,9 @@ RFC7672 = "https://www.rfc-editor.org/rfc/rfc7672"
 RFC5280 = "https://www.rfc-editor.org/rfc/rfc5280"
 RFC6125 = "https://www.rfc-editor.org/rfc/rfc6125"
 
-# --- sentences shared by Postfix and Dovecot -----------------------------------------------
-_CERT = {
-    "cert_missing": (
+# --- sentences shared by Postfix and Dovecot: (Postfix id, Dovecot id) -> the entry ---------
+_CERT: dict[tuple[str, str], tuple[Any, ...]] = {
+    ("postfix.cert_missing", "dovecot.cert_missing"): (
         H,
         "Certificate or key file missing",
         "{param} ({where}) names {file}, which does not exist, or names no file while TLS "
@@ -35,7 +36,7 @@ _CERT = {
         (TLS_README, DOVECOT_SSL),
         None,
     ),
-    "cert_unreadable": (
+    ("postfix.cert_unreadable", "dovecot.cert_unreadable"): (
         H,
         "Certificate or key file unreadable",
         "{file} ({param}, {where}) cannot be used: {reason}.",
@@ -44,7 +45,7 @@ _CERT = {
         (TLS_README, DOVECOT_SSL),
         None,
     ),
-    "cert_expired": (
+    ("postfix.cert_expired", "dovecot.cert_expired"): (
         C,
         "Configured certificate expired",
         "The certificate {subject} in {file} expired on {not_after} ({days} ago).",
@@ -54,7 +55,7 @@ _CERT = {
         (RFC5280,),
         298,
     ),
-    "cert_expires_soon": (
+    ("postfix.cert_expires_soon", "dovecot.cert_expires_soon"): (
         M,
         "Configured certificate expires soon",
         "The certificate {subject} in {file} expires on {not_after}, in {days}.",
@@ -63,7 +64,7 @@ _CERT = {
         (RFC5280,),
         None,
     ),
-    "cert_key_mismatch": (
+    ("postfix.cert_key_mismatch", "dovecot.cert_key_mismatch"): (
         H,
         "Certificate and private key do not match",
         "The key in {key_file} is not the key of the certificate {subject} in {file}.",
@@ -72,7 +73,7 @@ _CERT = {
         (TLS_README, DOVECOT_SSL),
         None,
     ),
-    "cert_hostname_mismatch": (
+    ("postfix.cert_hostname_mismatch", "dovecot.cert_hostname_mismatch"): (
         H,
         "Configured certificate does not name the server",
         "The certificate {subject} in {file} is for {names}, not for {host} (the server's "
@@ -82,7 +83,7 @@ _CERT = {
         (RFC6125,),
         297,
     ),
-    "chain_incomplete": (
+    ("postfix.chain_incomplete", "dovecot.chain_incomplete"): (
         H,
         "Configured certificate file lacks the intermediate",
         "{file} holds the certificate {subject} without the intermediate certificate of "
@@ -92,7 +93,7 @@ _CERT = {
         (RFC5280,),
         295,
     ),
-    "cert_untrusted": (
+    ("postfix.cert_untrusted", "dovecot.cert_untrusted"): (
         M,
         "Configured certificate not from a trusted CA",
         "The certificate {subject} in {file} is not issued by a CA in {trust} ({problem}).",
@@ -101,7 +102,7 @@ _CERT = {
         (RFC5280,),
         295,
     ),
-    "cert_invalid": (
+    ("postfix.cert_invalid", "dovecot.cert_invalid"): (
         H,
         "Configured certificate fails verification",
         "The certificate {subject} in {file}: {problem}.",
@@ -110,7 +111,7 @@ _CERT = {
         (RFC5280,),
         295,
     ),
-    "key_world_readable": (
+    ("postfix.key_world_readable", "dovecot.key_world_readable"): (
         H,
         "Private key readable by every user",
         "{file} ({param}, {where}) has mode {mode}: any local user or compromised service "
@@ -120,7 +121,7 @@ _CERT = {
         (TLS_README,),
         732,
     ),
-    "config_error": (
+    ("postfix.config_error", "dovecot.config_error"): (
         H,
         "Configuration error",
         "{problem} ({context})",
@@ -128,7 +129,7 @@ _CERT = {
         (POSTCONF5, DOVECOT_SSL),
         None,
     ),
-    "config_unreadable": (
+    ("postfix.config_unreadable", "dovecot.config_unreadable"): (
         H,
         "Configuration file could not be audited",
         "{problem} ({context})",
@@ -140,8 +141,9 @@ _CERT = {
 }
 
 
-def _cert_entries(area: str) -> tuple[Entry, ...]:
-    return tuple(Entry(f"{area}.{k}", *v) for k, v in _CERT.items())
+def _cert_entries(area: int) -> tuple[Entry, ...]:
+    """The entries of Postfix (0) or Dovecot (1): the same sentences, the area's own ids."""
+    return tuple(Entry(ids[area], *v) for ids, v in _CERT.items())
 
 
 _POSTFIX = (
@@ -248,7 +250,7 @@ _POSTFIX = (
         (POSTCONF5,),
         778,
     ),
-    *_cert_entries("postfix"),
+    *_cert_entries(0),
 )
 
 _DOVECOT = (
@@ -290,7 +292,7 @@ _DOVECOT = (
         (RFC8996, DOVECOT_SSL),
         327,
     ),
-    *_cert_entries("dovecot"),
+    *_cert_entries(1),
 )
 
 #: What can be wrong with a configuration file: ``mailtls.config.files`` names each by
