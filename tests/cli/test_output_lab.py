@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import io
 import logging
 import socket
 import ssl
@@ -60,3 +61,21 @@ def test_a_client_leaving_right_after_the_handshake_logs_nothing(
         lab_alive.close()
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
     assert not [w for w in warnings if "eof_received" in w], warnings
+
+
+@pytest.mark.parametrize("terminal", [False, True])
+def test_scan_hint_is_one_line_that_copies_whole(lab: Lab, terminal: bool) -> None:
+    from rich.console import Console
+
+    from mailtls.cli.lab import _endpoint_table
+
+    out = io.StringIO()
+    console = Console(file=out, width=40, force_terminal=terminal, color_system=None)
+    _endpoint_table(lab, console)
+    lines = out.getvalue().splitlines()
+    command = f"mailtls scan --ca-file {lab.ca_file} --targets {lab.directory / 'targets.txt'}"
+    assert f"Scan it: {command}" in lines
+    if not terminal:  # a pipe: one grep-able line per endpoint, nothing padded
+        for e in lab.endpoints:
+            assert f"{e.url} {e.expect} {e.description}" in lines
+        assert all(line == line.rstrip() for line in lines)

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from ..catalog import pick_language
 from ..export.json import render_scan
@@ -19,20 +20,28 @@ from ..model import ScanResult
 from ..scan import ScanOptions, scan
 from ..targets import parse_target
 from ..verify import TrustStore
+from .lines import emit, plain, whole
 from .render import render_details, render_summary, render_table
 
 
 def _endpoint_table(lab: Lab, console: Console) -> None:
-    table = Table(title="mailtls lab", header_style="bold")
-    for col in ("URL", "situation", "expected finding"):
-        table.add_column(col)
-    for e in lab.endpoints:
-        table.add_row(e.url, e.description, e.expect)
-    console.print(table)
-    console.print(f"CA: {lab.ca_file}    targets: {lab.directory / 'targets.txt'}")
-    console.print(
-        f"Scan it: mailtls scan --ca-file {lab.ca_file} --targets {lab.directory / 'targets.txt'}"
-    )
+    """The endpoints (a table on a terminal, one ``URL EXPECTED-ID SITUATION`` line each in a
+    pipe), then the files and the scan command, never wrapped so that they copy whole."""
+    if plain(console):
+        for e in lab.endpoints:
+            emit(console, f"{e.url} {e.expect} {e.description}")
+    else:
+        table = Table(title="mailtls lab", header_style="bold")
+        table.add_column("URL", no_wrap=True)
+        table.add_column("situation")
+        table.add_column("expected finding", no_wrap=True)
+        for e in lab.endpoints:
+            table.add_row(e.url, e.description, e.expect)
+        console.print(table)
+    targets = lab.directory / "targets.txt"
+    whole(console, f"CA: {lab.ca_file}")
+    whole(console, f"targets: {targets}")
+    whole(console, f"Scan it: mailtls scan --ca-file {lab.ca_file} --targets {targets}")
 
 
 def primary_id(result: ScanResult) -> str:
@@ -45,12 +54,10 @@ def primary_id(result: ScanResult) -> str:
 def _check(endpoints: list[Endpoint], results: list[ScanResult], console: Console) -> int:
     wrong = [(e, r) for e, r in zip(endpoints, results, strict=True) if primary_id(r) != e.expect]
     for e, r in wrong:
-        console.print(f"[red]MISMATCH[/red] {e.url}: expected {e.expect}, got {primary_id(r)}")
+        emit(console, Text(f"MISMATCH {e.url}: expected {e.expect}, got {primary_id(r)}", "red"))
     style = "green" if not wrong else "red"
-    console.print(
-        f"[{style}]{len(endpoints) - len(wrong)}/{len(endpoints)} diagnoses match "
-        f"what the lab set up[/{style}]"
-    )
+    matched = len(endpoints) - len(wrong)
+    emit(console, Text(f"{matched}/{len(endpoints)} diagnoses match what the lab set up", style))
     return 1 if wrong else 0
 
 
@@ -63,7 +70,8 @@ def _scan_lab(directory: Path, as_json: bool, lang: str) -> int:
         click.echo(render_scan(results, lang))
         return 0
     console = Console()
-    console.print(f"Lab CA: {lab.ca_file} (trusted with --ca-file, as for a private CA)\n")
+    whole(console, f"Lab CA: {lab.ca_file} (trusted with --ca-file, as for a private CA)")
+    emit(console, "")
     render_table(results, console, lang)
     render_details(results, console, lang)
     render_summary(results, console, lang)

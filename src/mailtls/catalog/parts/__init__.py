@@ -1,6 +1,8 @@
 """Every catalogue part. A new area adds its module here, and nothing else changes."""
 
 from ..entry import Part
-from . import audit, client, deep, grade, lint, scan
+from . import audit, client, deep, grade, lint, output, scan
 
-PARTS: tuple[Part, ...] = (scan.PART, client.PART, lint.PART, audit.PART, grade.PART, deep.PART)
+PARTS: tuple[Part, ...] = (
+    scan.PART, client.PART, lint.PART, audit.PART, grade.PART, deep.PART, output.PART
+)
