@@ -2,20 +2,39 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+## Every install is pinned by constraints.txt (make constraints refreshes it).
+CONSTRAINTS := constraints.txt
+PIP    := $(BIN)/python -m pip install -q -c $(CONSTRAINTS)
+## Two stamps: the runtime alone (demo) and runtime + [lint] + [dev] (test). The dev
+## install touches both; the runtime install touches only its own, so `make test` after
+## `make demo` still installs the dev tools.
+RUNTIME_STAMP := $(VENV)/.stamp-runtime
+DEV_STAMP     := $(VENV)/.stamp-dev
 
-.PHONY: demo test install deps lint typecheck unit i18n bench clean
+.PHONY: demo test install runtime deps lint typecheck unit i18n man bench clean constraints
 
-$(STAMP): pyproject.toml
+define venv
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
-	touch $(STAMP)
+	$(PIP) --upgrade pip
+endef
 
-install: $(STAMP)
+$(RUNTIME_STAMP): pyproject.toml $(CONSTRAINTS)
+	$(venv)
+	$(PIP) --build-constraint $(CONSTRAINTS) -e .
+	touch $(RUNTIME_STAMP)
+
+$(DEV_STAMP): pyproject.toml $(CONSTRAINTS)
+	$(venv)
+	$(PIP) --build-constraint $(CONSTRAINTS) -e '.[dev]'
+	touch $(DEV_STAMP) $(RUNTIME_STAMP)
+
+## The runtime only: scan, audit-config, send, lab, the client (and lint for Python).
+runtime: $(RUNTIME_STAMP)
+## Runtime, lint grammars and the dev tools (pytest, mypy, ruff, hypothesis, babel).
+install: $(DEV_STAMP)
 
 ## The main job on the built-in lab: local endpoints, one per certificate situation.
-demo: install
+demo: runtime
 	$(BIN)/mailtls lab --scan
 
 ## OS packages the tests need: Postfix, Dovecot, swaks, msmtp, curl (root or sudo).
@@ -25,6 +44,7 @@ deps:
 ## Everything: set-up, OS packages, catalogue check, lint, types, the whole suite.
 test: install deps
 	$(BIN)/python tools/i18n.py --check
+	$(BIN)/python tools/manpage.py --check
 	$(BIN)/ruff check src tests tools
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -37,6 +57,14 @@ i18n: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+## docs/mailtls.1 from the click commands (make test checks it is current).
+man: install
+	$(BIN)/python tools/manpage.py
+
+## Re-resolve every dependency into constraints.txt; review the diff, run make test, commit.
+constraints:
+	bash scripts/constraints.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache src/*.egg-info
