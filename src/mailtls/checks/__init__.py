@@ -13,7 +13,7 @@ from cryptography import x509
 
 from ..catalog import new_finding, severity_of
 from ..model import DeepObservation, Finding, Observation, ScanResult
-from ..verify import TrustStore, cert_info, diagnose
+from ..verify import TrustStore, cert_info, diagnose_der
 
 #: error ids after which the endpoint counts as "could not be tested"
 UNTESTED = frozenset(
@@ -79,8 +79,8 @@ def protocol_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
 def certificate_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
     if obs.tls_version is None:
         return []
-    chain = _load_chain(obs.chain_der)
-    return list(diagnose(chain, obs.target.host, ctx.store, ctx.now, ctx.warn_days).findings)
+    d = diagnose_der(obs.chain_der, obs.target.host, ctx.store, ctx.now, ctx.warn_days)
+    return list(d.findings)
 
 
 def _load_chain(chain_der: tuple[bytes, ...]) -> list[x509.Certificate]:

@@ -5,7 +5,7 @@ the server sent, the store is the trust anchors, ``now`` is injected.
 """
 
 from .certinfo import cert_info, spki_sha256
-from .diagnose import Diagnosis, diagnose
+from .diagnose import Diagnosis, diagnose, diagnose_der
 from .hostname import match_hostname, presented_names
 from .store import TrustStore
 
@@ -14,6 +14,7 @@ __all__ = [
     "TrustStore",
     "cert_info",
     "diagnose",
+    "diagnose_der",
     "match_hostname",
     "presented_names",
     "spki_sha256",

@@ -6,24 +6,32 @@ import base64
 import hashlib
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 
 from ..model import CertInfo
 from .hostname import presented_names
+from .parts import inspect, name_text
 
 
 def spki_sha256(cert: x509.Certificate) -> str:
     """Base64 SHA-256 of the SubjectPublicKeyInfo: the value used for key pins."""
-    spki = cert.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
-    )
+    try:
+        spki = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    except (ValueError, UnsupportedAlgorithm):
+        return ""  # a key that cannot be loaded has no pin (cert.malformed says why)
     return base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii")
 
 
 def key_description(cert: x509.Certificate) -> tuple[str, int]:
     """("RSA", 2048), ("EC secp256r1", 256), ("Ed25519", 256), ..."""
-    key = cert.public_key()
+    try:
+        key = cert.public_key()
+    except (ValueError, UnsupportedAlgorithm):
+        return "unreadable key", 0
     if isinstance(key, rsa.RSAPublicKey):
         return "RSA", key.key_size
     if isinstance(key, ec.EllipticCurvePublicKey):
@@ -43,14 +51,15 @@ def signature_name(cert: x509.Certificate) -> str:
 
 
 def is_self_issued(cert: x509.Certificate) -> bool:
-    return cert.issuer == cert.subject
+    try:
+        return cert.issuer == cert.subject
+    except ValueError:
+        return False
 
 
 def is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return bool(cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca)
-    except (x509.ExtensionNotFound, ValueError):
-        return False
+    bc = inspect(cert).get(x509.BasicConstraints)
+    return bool(bc and bc.ca)
 
 
 def fingerprint(cert: x509.Certificate) -> str:
@@ -60,8 +69,8 @@ def fingerprint(cert: x509.Certificate) -> str:
 def cert_info(cert: x509.Certificate) -> CertInfo:
     kind, bits = key_description(cert)
     return CertInfo(
-        subject=cert.subject.rfc4514_string(),
-        issuer=cert.issuer.rfc4514_string(),
+        subject=name_text(cert, "subject"),
+        issuer=name_text(cert, "issuer"),
         not_before=cert.not_valid_before_utc.isoformat(),
         not_after=cert.not_valid_after_utc.isoformat(),
         sha256=fingerprint(cert),

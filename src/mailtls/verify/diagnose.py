@@ -1,53 +1,65 @@
 """Diagnose a presented chain: every failed check as a finding, one marked primary.
 
-Order of the checks, which is also the order in which the primary cause is chosen:
+The checks, in the order in which the primary cause is chosen among critical findings:
     1. trust path    cert.self_signed, cert.untrusted, cert.chain_incomplete
-    2. dates         cert.expired, cert.not_yet_valid   (leaf and intermediates)
-    3. name          cert.hostname_mismatch
-    4. purpose       cert.not_for_server
-    5. algorithms    cert.weak_signature, cert.weak_key
-    6. anything else cryptography's RFC 5280 validator still rejects -> cert.invalid
-Path building is ours (cryptography's errors are generic: "candidates exhausted" for a
-self-signed leaf and for a missing intermediate alike); the validator of
-``cryptography.x509.verification`` then has the last word on a chain we found clean.
-A clean chain yields ``cert.verified`` (info), and ``cert.expires_soon`` when due.
+    2. parts         cert.malformed (an extension, key or name that cannot be read,
+                     duplicated extensions), cert.hostname_invalid (no IDNA 2008 name)
+    3. dates         cert.expired, cert.not_yet_valid   (leaf, intermediates, anchor)
+    4. name          cert.hostname_mismatch
+    5. purpose       cert.not_for_server
+    6. the validator cert.invalid: what cryptography's RFC 5280 validator rejects that
+                     no finding above explains
+and below them, never instead of them: cert.weak_signature, cert.weak_key (high),
+cert.cn_not_in_san (medium), cert.name_not_ldh (low), cert.expires_soon.
+
+Paths: every bounded path from the leaf to an anchor is built (``paths``); each is
+checked and handed to the validator (``validator``), and the best one is reported: one
+the validator accepts if there is any. Only when no path reaches an anchor does the
+first dead end name the trust problem. The validator always runs, whatever our checks
+found; a high finding (weak key) never hides a critical one. Dates are compared at the
+certificate's own precision (whole seconds, notAfter inclusive), as the validator does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509 import verification
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from ..catalog import new_finding
 from ..model import Finding, Severity
-from .certinfo import fingerprint, is_ca, is_self_issued, key_description, signature_name
-from .hostname import match_hostname, presented_names
+from .certinfo import fingerprint, is_self_issued, key_description, signature_name
+from .hostname import HostName, cn_outside_san, host_name, matches, presented_names
+from .parts import inspect, short_reason
+from .paths import DeadEnd, Path, candidate_paths
 from .store import TrustStore
+from .validator import Relax, validate
 
 PRIMARY_ORDER = (
     "cert.self_signed",
     "cert.untrusted",
     "cert.chain_incomplete",
+    "cert.malformed",
+    "cert.hostname_invalid",
     "cert.expired",
     "cert.not_yet_valid",
     "cert.hostname_mismatch",
     "cert.not_for_server",
+    "cert.invalid",
     "cert.weak_signature",
     "cert.weak_key",
-    "cert.invalid",
+    "cert.cn_not_in_san",
+    "cert.name_not_ldh",
     "cert.expires_soon",
 )
 WEAK_SIGNATURES = ("md2", "md4", "md5", "sha1")
 MIN_RSA, MIN_EC = 2048, 224
-MAX_PATH = 10
+MAX_NAMES_SHOWN = 20
+DATE_IDS = frozenset({"cert.expired", "cert.not_yet_valid"})
+NAME_IDS = frozenset({"cert.hostname_mismatch", "cert.hostname_invalid"})
 
 
 @dataclass(frozen=True)
@@ -65,125 +77,44 @@ class Diagnosis:
 
 
 def _subject(cert: x509.Certificate) -> str:
-    return cert.subject.rfc4514_string() or "(empty subject)"
+    return inspect(cert).subject
 
 
-def _signed_by(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    """Name chaining and signature; also for SHA-1 and MD5, which cryptography refuses.
-
-    A weak signature must still chain, or a SHA-1 leaf would be misreported as an
-    incomplete chain; its weakness is reported by ``_algorithm_findings``.
-    """
-    if cert.issuer != issuer.subject:
-        return False
-    try:
-        cert.verify_directly_issued_by(issuer)
-        return True
-    except (TypeError, InvalidSignature):
-        return False
-    except (ValueError, UnsupportedAlgorithm):
-        pass
-    return _legacy_signature_ok(cert, issuer)
+# --- checks of one certificate --------------------------------------------------------
 
 
-def _legacy_signature_ok(cert: x509.Certificate, issuer: x509.Certificate) -> bool:
-    key = issuer.public_key()
-    algorithm = cert.signature_hash_algorithm
-    if algorithm is None:
-        return False
-    try:
-        if isinstance(key, rsa.RSAPublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, padding.PKCS1v15(), algorithm)
-        elif isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(cert.signature, cert.tbs_certificate_bytes, ec.ECDSA(algorithm))
-        else:
-            return False
-    except (InvalidSignature, UnsupportedAlgorithm, ValueError, TypeError):
-        return False
-    return True
+def _malformed(cert: x509.Certificate) -> list[Finding]:
+    return [
+        new_finding("cert.malformed", subject=_subject(cert), part=p.part, reason=p.reason)
+        for p in inspect(cert).problems
+    ]
 
 
-def build_path(
-    chain: Sequence[x509.Certificate], store: TrustStore
-) -> tuple[tuple[x509.Certificate, ...], Finding | None]:
-    """Walk from the leaf to a trust anchor; on failure, the finding that names why."""
-    leaf = chain[0]
-    path = [leaf]
-    pool = list(chain[1:])
-    current = leaf
-    for _ in range(MAX_PATH):
-        if store.contains(current):
-            return tuple(path), None
-        candidates = [c for c in store.issuers_of(current) if _signed_by(current, c)]
-        if candidates:
-            path.append(candidates[0])
-            return tuple(path), None
-        if is_self_issued(current) and _signed_by(current, current):
-            if current is leaf:
-                return (), new_finding(
-                    "cert.self_signed", subject=_subject(leaf), sha256=fingerprint(leaf)
-                )
-            return (), new_finding(
-                "cert.untrusted", subject=_subject(leaf), issuer=_subject(current), trust=store.name
-            )
-        sent = [c for c in pool if c.subject == current.issuer and _signed_by(current, c)]
-        if not sent:
-            issuer = current.issuer.rfc4514_string()
-            if current is leaf or not is_ca(current):
-                return (), new_finding(
-                    "cert.chain_incomplete",
-                    subject=_subject(current),
-                    issuer=issuer,
-                    trust=store.name,
-                )
-            return (), new_finding(
-                "cert.untrusted", subject=_subject(leaf), issuer=issuer, trust=store.name
-            )
-        current = sent[0]
-        pool.remove(current)
-        path.append(current)
-    return (), new_finding(
-        "cert.invalid", subject=_subject(leaf), reason="chain too long or looping"
-    )
-
-
-def _date_findings(certs: Sequence[x509.Certificate], now: dt.datetime) -> list[Finding]:
+def _dates(certs: Sequence[x509.Certificate], now: dt.datetime) -> list[Finding]:
+    """Whole seconds, notAfter inclusive (RFC 5280 4.1.2.5), as the validator compares."""
+    moment = now.replace(microsecond=0)
     out = []
     for cert in certs:
         nb, na = cert.not_valid_before_utc, cert.not_valid_after_utc
-        if now > na:
+        if moment > na:
+            days = str((now - na).days)
             out.append(
                 new_finding(
-                    "cert.expired",
-                    subject=_subject(cert),
-                    not_after=na.isoformat(),
-                    days=str((now - na).days),
+                    "cert.expired", subject=_subject(cert), not_after=na.isoformat(), days=days
                 )
             )
-        elif now < nb:
+        elif moment < nb:
             out.append(
                 new_finding("cert.not_yet_valid", subject=_subject(cert), not_before=nb.isoformat())
             )
     return out
 
 
-def _eku_finding(leaf: x509.Certificate) -> Finding | None:
-    try:
-        eku = leaf.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
-    except (x509.ExtensionNotFound, ValueError):
-        return None
-    allowed = {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE}
-    if allowed & set(eku):
-        return None
-    names = ", ".join(getattr(o, "_name", o.dotted_string) for o in eku) or "(none)"
-    return new_finding("cert.not_for_server", subject=_subject(leaf), eku=names)
-
-
-def _algorithm_findings(certs: Sequence[x509.Certificate]) -> list[Finding]:
+def _algorithms(path: Sequence[x509.Certificate]) -> list[Finding]:
     out = []
-    for cert in certs:
-        if is_self_issued(cert) and cert is not certs[0]:
-            continue  # a root's self-signature is not checked by anyone
+    for cert in path:
+        if cert is not path[0] and is_self_issued(cert):
+            continue  # a root is trusted by presence: its self-signature is checked by nobody
         sig = signature_name(cert)
         if any(sig.lower().startswith(w) for w in WEAK_SIGNATURES):
             out.append(new_finding("cert.weak_signature", subject=_subject(cert), signature=sig))
@@ -201,43 +132,146 @@ def _algorithm_findings(certs: Sequence[x509.Certificate]) -> list[Finding]:
     return out
 
 
-def _validator_finding(
-    chain: Sequence[x509.Certificate],
-    path: Sequence[x509.Certificate],
-    host: str,
-    store: TrustStore,
-    now: dt.datetime,
-) -> Finding | None:
-    leaf = chain[0]
-    if store.contains(leaf):
-        return None  # the leaf itself is the explicitly trusted anchor (a pinned certificate)
+def _purpose(leaf: x509.Certificate) -> Finding | None:
+    view = inspect(leaf)
+    eku = view.get(x509.ExtendedKeyUsage)
+    if eku is None:
+        return None  # absent: any purpose; unreadable: reported by _malformed
+    allowed = {ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE}
+    if allowed & set(eku):
+        return None
+    names = ", ".join(getattr(o, "_name", o.dotted_string) for o in eku) or "(none)"
+    return new_finding("cert.not_for_server", subject=_subject(leaf), eku=names)
+
+
+def _names(leaf: x509.Certificate, host: HostName) -> list[Finding]:
+    if host.problem:
+        return [new_finding("cert.hostname_invalid", host=host.text, reason=host.problem)]
+    view = inspect(leaf)
+    if view.broken(x509.SubjectAlternativeName):
+        return []  # the SAN cannot be read: cert.malformed says so, "mismatch" would mislead
+    out = []
+    if not matches(leaf, host):
+        names = presented_names(leaf)
+        shown = ", ".join(names[:MAX_NAMES_SHOWN])
+        if len(names) > MAX_NAMES_SHOWN:
+            shown += f" (+{len(names) - MAX_NAMES_SHOWN})"
+        out.append(
+            new_finding(
+                "cert.hostname_mismatch",
+                host=host.text,
+                names=shown or "(no subjectAltName)",
+                subject=_subject(leaf),
+            )
+        )
+    elif not host.ldh and host.ip is None:
+        out.append(new_finding("cert.name_not_ldh", host=host.text))
+    cn = cn_outside_san(leaf)
+    if cn is not None:
+        out.append(new_finding("cert.cn_not_in_san", subject=_subject(leaf), cn=cn))
+    return out
+
+
+def _leaf_findings(leaf: x509.Certificate, host: HostName) -> list[Finding]:
+    found = _malformed(leaf) + _names(leaf, host)
+    purpose = _purpose(leaf)
+    return [*found, purpose] if purpose else found
+
+
+# --- paths ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Judged:
+    path: Path
+    findings: tuple[Finding, ...]
+
+    @property
+    def score(self) -> tuple[int, int, int]:
+        crit = sum(f.severity >= Severity.CRITICAL for f in self.findings)
+        high = sum(f.severity >= Severity.HIGH for f in self.findings)
+        return crit, high, len(self.path)
+
+
+def _validator_findings(
+    path: Path, host: HostName, now: dt.datetime, known: Sequence[Finding]
+) -> list[Finding]:
+    """The validator's say on ``path``: a rejection that ``known`` does not explain."""
+    reason = validate(path, host, now)
+    if reason is None:
+        return []
+    ids = {f.id for f in known if f.severity >= Severity.CRITICAL}
+    if "cert.weak_signature" in {f.id for f in known} and "signature algorithm" in reason.lower():
+        return []  # SHA-1 or MD5: already reported, and it stops the validator there
+    if "cert.malformed" in ids:
+        return []  # the validator cannot read what we already named as unreadable
+    if ids:
+        relax = Relax(
+            dates=bool(ids & DATE_IDS),
+            name=bool(ids & NAME_IDS),
+            purpose="cert.not_for_server" in ids,
+        )
+        if relax == Relax() or ids - DATE_IDS - NAME_IDS - {"cert.not_for_server"}:
+            return []
+        reason = validate(path, host, now, relax)
+        if reason is None:
+            return []
+    return [new_finding("cert.invalid", subject=_subject(path[0]), reason=reason)]
+
+
+def _judge(path: Path, host: HostName, now: dt.datetime, leaf_found: list[Finding]) -> Judged:
+    upper = [c for c in path[1:]]
+    found = [f for c in upper for f in _malformed(c)]
+    found += _dates(path, now) + _algorithms(path)
+    found += _validator_findings(path, host, now, leaf_found + found)
+    return Judged(path, tuple(found))
+
+
+def _dead_end_finding(
+    dead: DeadEnd, store: TrustStore, sent: Sequence[x509.Certificate]
+) -> Finding:
+    leaf, top = dead.path[0], dead.path[-1]
+    if dead.kind in ("missing_issuer", "unknown_issuer"):
+        unreadable = [c for c in sent if _issues(c, top) and inspect(c).problems]
+        if unreadable:  # the issuer was sent, but its key or name cannot be read
+            return _malformed(unreadable[0])[0]
+    if dead.kind == "self_signed":
+        return new_finding("cert.self_signed", subject=_subject(leaf), sha256=fingerprint(leaf))
+    if dead.kind == "too_long":
+        return new_finding(
+            "cert.invalid", subject=_subject(leaf), reason="chain too long or looping"
+        )
+    if dead.kind == "untrusted_root":
+        return new_finding(
+            "cert.untrusted", subject=_subject(leaf), issuer=_subject(top), trust=store.name
+        )
+    issuer = inspect(top).issuer
+    if dead.kind == "missing_issuer":
+        return new_finding(
+            "cert.chain_incomplete", subject=_subject(top), issuer=issuer, trust=store.name
+        )
+    return new_finding("cert.untrusted", subject=_subject(leaf), issuer=issuer, trust=store.name)
+
+
+def _issues(candidate: x509.Certificate, cert: x509.Certificate) -> bool:
     try:
-        name: verification.Subject = x509.IPAddress(ipaddress.ip_address(host))
+        return candidate.subject == cert.issuer
     except ValueError:
-        name = x509.DNSName(host)
-    verifier = (
-        verification.PolicyBuilder()
-        .store(store.verification_store)
-        .time(now)
-        .build_server_verifier(name)
-    )
-    try:
-        verifier.verify(leaf, list(chain[1:]))
-    except verification.VerificationError as exc:
-        return new_finding("cert.invalid", subject=_subject(leaf), reason=str(exc))
-    except ValueError as exc:
-        return new_finding("cert.invalid", subject=_subject(leaf), reason=str(exc))
-    return None
+        return False
 
 
 def _mark_primary(findings: list[Finding]) -> tuple[Finding, ...]:
     rank = {fid: i for i, fid in enumerate(PRIMARY_ORDER)}
+
+    def key(f: Finding) -> tuple[int, int]:
+        return -int(f.severity), rank.get(f.id, 99)
+
     failing = [f for f in findings if f.id in rank]
     if not failing:
         return tuple(findings)
-    first = min(failing, key=lambda f: rank[f.id])
-    ordered = [replace(first, primary=True)]
-    ordered += sorted((f for f in findings if f is not first), key=lambda f: rank.get(f.id, 99))
+    first = min(failing, key=key)
+    rest = (replace(f, primary=False) if f.primary else f for f in findings if f is not first)
+    ordered = [replace(first, primary=True), *sorted(rest, key=key)]
     return tuple(ordered)
 
 
@@ -252,42 +286,73 @@ def diagnose(
     if not chain:
         return Diagnosis((new_finding("cert.none", primary=True),), ())
     leaf = chain[0]
-    path, trust_problem = build_path(chain, store)
-    checked = path[:-1] if path and len(path) > 1 else path or tuple(chain)
-    findings: list[Finding] = [trust_problem] if trust_problem else []
-    findings += _date_findings(checked or (leaf,), now)
-    if not match_hostname(leaf, host):
-        names = ", ".join(presented_names(leaf)) or "(no subjectAltName)"
-        findings.append(
-            new_finding("cert.hostname_mismatch", host=host, names=names, subject=_subject(leaf))
+    target = host_name(host)
+    leaf_found = _leaf_findings(leaf, target)
+    search = candidate_paths(chain, store)
+    if search.complete:
+        best = min(
+            (_judge(p, target, now, leaf_found) for p in search.complete), key=lambda j: j.score
         )
-    eku = _eku_finding(leaf)
-    if eku:
-        findings.append(eku)
-    findings += _algorithm_findings(checked or (leaf,))
-    if not findings:
-        problem = _validator_finding(chain, path, host, store, now)
-        if problem:
-            findings.append(problem)
-    if not findings:
-        na = leaf.not_valid_after_utc
-        left = (na - now).days
-        if left < warn_days:
-            findings.append(
-                new_finding(
-                    "cert.expires_soon",
-                    subject=_subject(leaf),
-                    not_after=na.isoformat(),
-                    days=str(left),
-                )
-            )
-        findings.append(
-            new_finding(
-                "cert.verified",
-                subject=_subject(leaf),
-                issuer=leaf.issuer.rfc4514_string(),
-                not_after=na.isoformat(),
-                host=host,
-            )
-        )
+        path: Path = best.path
+        findings = leaf_found + list(best.findings)
+    else:
+        dead = search.dead_ends[0] if search.dead_ends else DeadEnd((leaf,), "missing_issuer")
+        path = ()
+        upper = [f for c in dead.path[1:] for f in _malformed(c)]
+        findings = [_dead_end_finding(dead, store, chain[1:]), *leaf_found, *upper]
+        findings += _dates(dead.path, now) + _algorithms(dead.path)
+    if not any(f.severity >= Severity.HIGH for f in findings):
+        findings += _clean(leaf, target, now, warn_days)
     return Diagnosis(_mark_primary(findings), path)
+
+
+def _clean(
+    leaf: x509.Certificate, host: HostName, now: dt.datetime, warn_days: int
+) -> list[Finding]:
+    na = leaf.not_valid_after_utc
+    out = []
+    left = (na - now).days
+    if left < warn_days:
+        out.append(
+            new_finding(
+                "cert.expires_soon",
+                subject=_subject(leaf),
+                not_after=na.isoformat(),
+                days=str(left),
+            )
+        )
+    out.append(
+        new_finding(
+            "cert.verified",
+            subject=_subject(leaf),
+            issuer=inspect(leaf).issuer,
+            not_after=na.isoformat(),
+            host=host.text,
+        )
+    )
+    return out
+
+
+def diagnose_der(
+    chain_der: Sequence[bytes], host: str, store: TrustStore, now: dt.datetime, warn_days: int = 30
+) -> Diagnosis:
+    """``diagnose`` over the DER the server sent: a certificate that does not even parse
+    is named by its position (a leaf that does not parse is the primary cause)."""
+    chain: list[x509.Certificate] = []
+    unreadable: list[Finding] = []
+    for number, der in enumerate(chain_der, 1):
+        try:
+            chain.append(x509.load_der_x509_certificate(der))
+        except ValueError as exc:
+            where = f"(certificate {number} of {len(chain_der)} sent by the server)"
+            part = f"DER ({len(der)} bytes)"
+            # the leaf: nothing can be checked; another one: strict clients stop at it
+            severity = None if number == 1 else Severity.HIGH
+            unreadable.append(new_finding("cert.malformed", severity=severity, subject=where,
+                                          part=part, reason=short_reason(exc)))  # fmt: skip
+            if number == 1:
+                return Diagnosis(_mark_primary(unreadable), ())
+    found = diagnose(chain, host, store, now, warn_days)
+    if not unreadable:
+        return found
+    return Diagnosis(_mark_primary([*found.findings, *unreadable]), found.path)

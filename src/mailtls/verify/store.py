@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ from pathlib import Path
 
 import certifi
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.utils import CryptographyDeprecationWarning
 from cryptography.x509 import verification
@@ -34,14 +36,34 @@ def load_pem_file(path: Path) -> list[x509.Certificate]:
         data = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read CA file ({exc.strerror})") from None
-    try:
-        with warnings.catch_warnings():  # a few bundled roots have non-positive serials
-            warnings.simplefilter("ignore", CryptographyDeprecationWarning)
-            if b"-----BEGIN" in data:
-                return x509.load_pem_x509_certificates(data)
+    with warnings.catch_warnings():  # a few bundled roots have non-positive serials
+        warnings.simplefilter("ignore", CryptographyDeprecationWarning)
+        if b"-----BEGIN CERTIFICATE-----" in data:
+            return _pem_blocks(path, data)
+        if b"-----BEGIN" in data:
+            raise ConfigError(
+                f"{path}: a PEM file without any CERTIFICATE block (a key or a request?)"
+            )
+        try:
             return [x509.load_der_x509_certificate(data)]
-    except ValueError as exc:
-        raise ConfigError(f"{path}: no usable certificate in it ({exc})") from None
+        except ValueError:
+            raise ConfigError(f"{path}: not a certificate file (neither PEM nor DER)") from None
+
+
+def _pem_blocks(path: Path, data: bytes) -> list[x509.Certificate]:
+    certs = []
+    blocks = re.findall(
+        rb"-----BEGIN CERTIFICATE-----.*?(?:-----END CERTIFICATE-----|\Z)", data, re.S
+    )
+    for number, block in enumerate(blocks, 1):
+        try:
+            certs.append(x509.load_pem_x509_certificate(block))
+        except ValueError:
+            raise ConfigError(
+                f"{path}: certificate {number} of {len(blocks)} is damaged (bad base64 or DER, "
+                "or a missing END line)"
+            ) from None
+    return certs
 
 
 @cache
@@ -110,10 +132,27 @@ class TrustStore:
 
     def contains(self, cert: x509.Certificate) -> bool:
         """The exact certificate, or an anchor with the same subject and key (cross-signs)."""
-        if cert.public_bytes(serialization.Encoding.DER) in self._fingerprints:
-            return True
-        same = self._by_subject.get(cert.subject.public_bytes(), ())
-        return any(a.public_key() == cert.public_key() for a in same)
+        return self.anchor_for(cert) is not None
+
+    def anchor_for(self, cert: x509.Certificate) -> x509.Certificate | None:
+        """The store's copy of ``cert``: the same DER, or the same subject and key."""
+        der = cert.public_bytes(serialization.Encoding.DER)
+        try:
+            same = self._by_subject.get(cert.subject.public_bytes(), ())
+            if der in self._fingerprints:
+                return next(
+                    (a for a in same if a.public_bytes(serialization.Encoding.DER) == der), cert
+                )
+            key = cert.public_key()
+        except (ValueError, UnsupportedAlgorithm):
+            return None
+        for anchor in same:
+            try:
+                if anchor.public_key() == key:
+                    return anchor
+            except (ValueError, UnsupportedAlgorithm):
+                continue
+        return None
 
     @property
     def verification_store(self) -> verification.Store:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ...model import Severity
 from ..entry import Entry, Part
 
-C, H, M, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.INFO
+C, H, M, L, INFO = Severity.CRITICAL, Severity.HIGH, Severity.MEDIUM, Severity.LOW, Severity.INFO
 
 RFC5280 = "https://www.rfc-editor.org/rfc/rfc5280"
 RFC6125 = "https://www.rfc-editor.org/rfc/rfc6125"
@@ -138,6 +138,52 @@ _ENTRIES = (
         "certificate in the client.",
         (RFC5280,),
         295,
+    ),
+    Entry(
+        "cert.malformed",
+        C,
+        "Certificate cannot be read",
+        "In the certificate {subject}, the part {part} cannot be read: {reason}.",
+        "Have the certificate reissued with a standard encoding, one copy of each "
+        "extension and a supported key (RSA of 2048 bits or more, ECDSA P-256 or P-384, "
+        "Ed25519). Strict clients refuse it, and a client that skips the broken part "
+        "checks less than it should: do not accept it instead.",
+        (RFC5280,),
+        295,
+    ),
+    Entry(
+        "cert.hostname_invalid",
+        C,
+        "Host name is not a valid domain name",
+        "{host} is not a valid internationalised domain name ({reason}), so no "
+        "certificate can be matched against it.",
+        "Check the spelling of the host name in the client's settings, or use the name "
+        "the server's certificate is issued for.",
+        ("https://www.rfc-editor.org/rfc/rfc5891",),
+        297,
+    ),
+    Entry(
+        "cert.cn_not_in_san",
+        M,
+        "Common name not among the certificate's names",
+        "The certificate {subject} has the common name {cn}, which its subjectAltName "
+        "does not list. Clients ignore the common name, so this name is not covered.",
+        "Have the certificate reissued with the common name also listed in the "
+        "subjectAltName (CA/Browser Forum Baseline Requirements 7.1.4.3); a public CA "
+        "that issued it this way misissued it.",
+        ("https://cabforum.org/baseline-requirements/", RFC6125),
+    ),
+    Entry(
+        "cert.name_not_ldh",
+        L,
+        "Host name with characters strict clients refuse",
+        "{host} contains characters other than letters, digits, hyphens and dots (an "
+        "underscore, for example). The certificate lists exactly this name and was "
+        "matched as OpenSSL matches it, but strict validators (Go, rustls, "
+        "Python's cryptography) refuse such a name.",
+        "Prefer host names of letters, digits and hyphens (RFC 952, RFC 1123) for mail "
+        "servers, and issue the certificate for that name.",
+        ("https://www.rfc-editor.org/rfc/rfc1123",),
     ),
     Entry(
         "cert.none",
