@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 from cryptography import x509
 
 from ..catalog import new_finding, severity_of
-from ..model import DeepObservation, Finding, Observation, ScanResult
+from ..model import SCHEMES, DeepObservation, Finding, Observation, ScanResult
 from ..verify import TrustStore, cert_info, diagnose_der
 
 #: error ids after which the endpoint counts as "could not be tested"
@@ -26,6 +26,8 @@ UNTESTED = frozenset(
         "conn.closed",
         "tls.handshake_failed",
         "starttls.refused",
+        "conn.wrong_scheme.tls",
+        "conn.wrong_scheme.plain",
     }
 )
 LEGACY_VERSIONS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1")
@@ -53,7 +55,23 @@ def connection_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
         "conn.closed": {"phase": reason},
         "starttls.refused": {"reply": reason},
     }.get(obs.error_id, {"reason": reason})
+    if obs.error_id.startswith("conn.wrong_scheme."):
+        return [_wrong_scheme(obs)]
     return [Finding(obs.error_id, severity_of(obs.error_id), params, primary=True)]
+
+
+def _wrong_scheme(obs: Observation) -> Finding:
+    """conn.wrong_scheme.tls / .plain: the probe's error is the URL with the fitting scheme."""
+    assert obs.error_id is not None
+    suggested = obs.error or ""
+    scheme = SCHEMES.get(suggested.partition("://")[0])
+    params = {
+        "url": obs.target.url,
+        "suggested": suggested,
+        "protocol": scheme.protocol.upper() if scheme else "?",
+        "greeting": obs.banner or "",
+    }
+    return Finding(obs.error_id, severity_of(obs.error_id), params, primary=True, fix=suggested)
 
 
 def starttls_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:

@@ -292,6 +292,29 @@ _ENTRIES = (
         "The server closed the connection while {phase}.",
         "Check the server's log for the reason (limits, access rules, crashes).",
     ),
+    Entry(
+        "conn.wrong_scheme.tls",
+        H,
+        "Wrong scheme: this port speaks TLS at once",
+        "{url} sent no greeting in clear text, but a second connection's TLS ClientHello "
+        "was answered with TLS: this port expects TLS from the first byte (implicit TLS), "
+        "not STARTTLS.",
+        "Scan {suggested} instead. Schemes ending in s (smtps://, imaps://, pop3s://) are "
+        "for ports that speak TLS at once (465, 993, 995); smtp://, submission://, "
+        "imap://, pop3:// and sieve:// are for STARTTLS ports (25, 587, 143, 110, 4190).",
+        (RFC8314,),
+    ),
+    Entry(
+        "conn.wrong_scheme.plain",
+        H,
+        "Wrong scheme: this port speaks plain {protocol} first",
+        "{url} answered the TLS ClientHello in clear text with \"{greeting}\": this port "
+        "greets in plain {protocol} first and offers TLS through STARTTLS, if at all.",
+        "Scan {suggested} instead. STARTTLS ports (25, 587, 143, 110, 4190) take smtp://, "
+        "submission://, imap://, pop3:// or sieve://; the schemes ending in s are for "
+        "ports that speak TLS at once (465, 993, 995).",
+        (RFC8314, RFC3207),
+    ),
     # --- MX discovery ---
     Entry(
         "mx.null",
