@@ -4,6 +4,12 @@ The probe never raises for what a server does: refusals, silence, garbage and
 broken handshakes all end as an Observation with ``error_id`` set. Only a
 deadline for the whole endpoint applies (``timeout``), so a server that drips one
 byte a second cannot hold the scan.
+
+Wrong scheme (the 465/587 mix-up): on a STARTTLS scheme, a server that has sent nothing
+after ``grace`` seconds gets a ClientHello on a second connection while the first keeps
+waiting; a TLS answer there is ``conn.wrong_scheme.tls``. On an implicit-TLS scheme, a
+handshake that broke on a clear-text mail greeting is ``conn.wrong_scheme.plain``. The
+error of both is the target URL with the scheme that fits the port.
 """
 
 from __future__ import annotations
@@ -14,13 +20,14 @@ import ipaddress
 import socket
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
 
 from ..errors import ProbeError
 from ..model import Observation, Target
 from ..proto import Dialogue, DialogueResult, Failed, Finished, Send, StartTLS, State, make_dialogue
-from .stream import Stream, TCPStream, TLSInfo
+from ..proto.sniff import Kind, sniff, suggest_plain, suggest_tls
+from .stream import Stream, TCPStream, TLSInfo, client_hello
 
 Connector = Callable[[str, int], Awaitable[Stream]]
 
@@ -29,6 +36,8 @@ AfterTLS = Callable[[Stream], Awaitable[object]]
 #: Replaces the handshake: gets the raw stream right after the STARTTLS reply (or at once for
 #: implicit TLS), writes its own ClientHello bytes; what it returns lands in Session.after_tls.
 RawTLS = Callable[[Stream], Awaitable[object]]
+#: seconds a STARTTLS scheme waits for the server's first byte before it also tries TLS
+GREETING_GRACE = 1.0
 
 
 @dataclass
@@ -43,6 +52,8 @@ class Session:
     result: DialogueResult | None = None
     after_tls: object = None  # what an after_tls hook returned
     elapsed: float = 0.0
+    received: int = 0  # bytes read before the handshake (or in the dialogue)
+    greeting_seen: str | None = None  # a clear-text greeting that answered our ClientHello
 
 
 async def resolve(target: Target) -> list[str]:
@@ -127,7 +138,9 @@ async def drive(
                     session.failure = (action.finding_id, action.reason)
                 session.result = d.result
                 return
-        pending.extend(d.receive_data(await stream.read()))
+        data = await stream.read()
+        session.received += len(data)
+        pending.extend(d.receive_data(data))
 
 
 def observation(target: Target, session: Session) -> Observation:
@@ -145,7 +158,7 @@ def observation(target: Target, session: Session) -> Observation:
         elapsed=session.elapsed,
         error_id=error_id,
         error=error,
-        banner=result.banner,
+        banner=result.banner or session.greeting_seen,
         capabilities=tuple(result.capabilities_before_tls),
         capabilities_after_tls=tuple(result.capabilities_after_tls),
         starttls_offered=result.starttls_offered,
@@ -164,8 +177,11 @@ async def open_session(
     inject: bytes = b"",
     after_tls: AfterTLS | None = None,
     raw_tls: RawTLS | None = None,
+    grace: float | None = None,
 ) -> Session:
-    """One connection running ``dialogue`` within ``timeout``, whatever the server does."""
+    """One connection running ``dialogue`` within ``timeout``, whatever the server does;
+    with ``grace`` (seconds), a port that speaks the other kind of TLS than the scheme says
+    ends as conn.wrong_scheme.tls or conn.wrong_scheme.plain (see the module docstring)."""
     session = Session()
     started = time.monotonic()
     server_name = None if _is_ip(target.host) else target.host
@@ -184,7 +200,7 @@ async def open_session(
         async with asyncio.timeout(timeout - (time.monotonic() - started)):
             session.stream = await _connect(addresses, target.port, session, connect)
             try:
-                await drive(
+                run = drive(
                     dialogue,
                     session.stream,
                     session,
@@ -193,13 +209,18 @@ async def open_session(
                     after_tls=after_tls,
                     raw_tls=raw_tls,
                 )
+                if grace is None or target.spec.implicit_tls:
+                    await run
+                else:
+                    await _watch_greeting(run, target, session, grace, connect, server_name)
             finally:
                 await _close(session.stream)
     except TimeoutError:
         if session.tls is None:  # with the certificate seen, a late timeout costs nothing
             session.failure = ("conn.timeout", session.phase)
     except ProbeError as exc:
-        session.failure = (exc.finding_id, exc.message)
+        plain = _plain_reply(target, session) if grace is not None else None
+        session.failure = plain or (exc.finding_id, exc.message)
     except OSError as exc:
         session.failure = ("conn.closed", f"{session.phase} ({_refusal(exc)})")
     finally:
@@ -211,6 +232,71 @@ async def open_session(
     return session
 
 
+async def _watch_greeting(
+    run: Coroutine[object, object, None],
+    target: Target,
+    session: Session,
+    grace: float,
+    connect: Connector,
+    server_name: str | None,
+) -> None:
+    """Run the dialogue; if the server has sent nothing within ``grace``, ask the port for
+    TLS on a second connection meanwhile. A TLS answer while the first connection is still
+    silent raises conn.wrong_scheme.tls; anything else leaves the first connection to go on."""
+    main = asyncio.ensure_future(run)
+    sniffer: asyncio.Future[bool] | None = None
+    try:
+        done, _ = await asyncio.wait({main}, timeout=max(0.0, grace))
+        if main in done or session.received or session.address is None:
+            return await main
+        sniffer = asyncio.ensure_future(
+            _speaks_tls(session.address, target.port, server_name, connect)
+        )
+        await asyncio.wait({main, sniffer}, return_when=asyncio.FIRST_COMPLETED)
+        if sniffer.done() and sniffer.result() and not session.received and not main.done():
+            raise ProbeError("conn.wrong_scheme.tls", suggest_tls(target).url)
+        return await main
+    finally:
+        tasks = [t for t in (main, sniffer) if t is not None and not t.done()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _speaks_tls(
+    address: str, port: int, server_name: str | None, connect: Connector
+) -> bool:
+    """Does this port answer a ClientHello at once with TLS (a ServerHello or an alert)?"""
+    try:
+        stream = await connect(address, port)
+    except OSError:
+        return False
+    try:
+        await stream.write(client_hello(server_name))
+        head = b""
+        while (seen := sniff(head)).kind is Kind.MORE:
+            data = await stream.read()
+            if not data:
+                return False
+            head += data
+        return seen.kind is Kind.TLS
+    except (OSError, ProbeError):
+        return False
+    finally:
+        await _close(stream)
+
+
+def _plain_reply(target: Target, session: Session) -> tuple[str, str] | None:
+    """conn.wrong_scheme.plain when an implicit-TLS handshake broke on a mail greeting."""
+    if not target.spec.implicit_tls or session.tls is not None or session.stream is None:
+        return None
+    seen = sniff(session.stream.tls_head)
+    if seen.kind is not Kind.PLAIN or seen.protocol is None:
+        return None
+    session.greeting_seen = seen.greeting
+    return ("conn.wrong_scheme.plain", suggest_plain(target, seen.protocol).url)
+
+
 async def probe(
     target: Target,
     *,
@@ -218,11 +304,16 @@ async def probe(
     ehlo: str = "mailtls.invalid",
     connector: Connector | None = None,
     limiter: Callable[[str], asyncio.Semaphore] | None = None,
+    grace: float | None = GREETING_GRACE,
 ) -> Observation:
-    """Observe one endpoint: the mail dialogue, the handshake, the chain."""
+    """Observe one endpoint: the mail dialogue, the handshake, the chain. ``grace``: seconds
+    of silence after which a STARTTLS scheme checks whether the port speaks TLS at once
+    (None: never; capped by ``timeout``)."""
     spec = target.spec
     d = make_dialogue(spec.protocol, implicit_tls=spec.implicit_tls, ehlo=ehlo)
-    session = await open_session(target, d, timeout=timeout, connector=connector, limiter=limiter)
+    session = await open_session(
+        target, d, timeout=timeout, connector=connector, limiter=limiter, grace=grace
+    )
     return observation(target, session)
 
 

@@ -21,6 +21,7 @@ from ..errors import ProbeError
 
 READ_SIZE = 65536
 MAX_TLS_BYTES = 1 << 20  # a handshake flight larger than this is not a certificate chain
+TLS_HEAD_BYTES = 256  # the first bytes of the server's answer to our hello, kept for diagnosis
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,10 @@ class TLSInfo:
 
 
 class Stream(Protocol):
+    #: the first bytes the server sent after start_tls began (a clear-text greeting tells
+    #: the wrong scheme from a broken handshake)
+    tls_head: bytes
+
     async def read(self) -> bytes: ...
     async def write(self, data: bytes) -> None: ...
     async def start_tls(self, server_name: str | None) -> TLSInfo: ...
@@ -48,6 +53,17 @@ def diagnostic_context() -> SSL.Context:
     return ctx
 
 
+def client_hello(server_name: str | None) -> bytes:
+    """The ClientHello that start_tls sends, as bytes on the wire (for a raw look at a port)."""
+    conn = SSL.Connection(diagnostic_context(), None)
+    conn.set_connect_state()
+    if server_name:
+        conn.set_tlsext_host_name(server_name.encode("ascii"))
+    with contextlib.suppress(SSL.WantReadError):
+        conn.do_handshake()
+    return bytes(conn.bio_read(READ_SIZE))
+
+
 def _ssl_reason(exc: SSL.Error) -> str:
     parts = []
     for item in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
@@ -63,6 +79,7 @@ class TCPStream:
         self._reader = reader
         self._writer = writer
         self._tls: SSL.Connection | None = None
+        self.tls_head = b""
 
     @classmethod
     async def connect(cls, address: str, port: int) -> TCPStream:
@@ -107,6 +124,8 @@ class TCPStream:
                     "tls.handshake_failed", "the server closed the connection during the handshake"
                 )
             received += len(data)
+            if len(self.tls_head) < TLS_HEAD_BYTES:
+                self.tls_head += data[: TLS_HEAD_BYTES - len(self.tls_head)]
             if received > MAX_TLS_BYTES:
                 raise ProbeError(
                     "tls.handshake_failed",
