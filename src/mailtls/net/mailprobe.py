@@ -8,9 +8,11 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from ..errors import ProbeError
 from ..model import Target
 from ..proto import State, make_dialogue
 from ..proto.injection import InjectionReader, Verdict, injected_bytes, probe_bytes
@@ -19,6 +21,10 @@ from .probe import open_session
 from .stream import Stream
 
 Limiter = Callable[[str], asyncio.Semaphore]
+INJECTION_WAIT = 5.0  # for the replies to the probe command
+#: after a single probe-like reply, the wait for a second one (a server that answers every
+#: command with the same code): twice the time the first reply took, within these bounds
+LINGER = (0.1, 1.0)
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,7 @@ async def probe_injection(
     reader = InjectionReader(protocol)
 
     async def after_tls(stream: Stream) -> Verdict:
-        await stream.write(probe_bytes(protocol))
-        while True:
-            verdict = reader.feed(await stream.read())
-            if verdict is not None:
-                return verdict
+        return await read_injection(stream, reader, min(timeout, INJECTION_WAIT))
 
     dialogue = make_dialogue(protocol, implicit_tls=False, ehlo=ehlo)
     session = await open_session(
@@ -76,6 +78,29 @@ async def probe_injection(
         return InjectionResult(Verdict.NOT_VULNERABLE, (why,))
     reason = session.failure[1] if session.failure else "no answer to the probe command"
     return InjectionResult(Verdict.INCONCLUSIVE, tuple(reader.evidence), reason)
+
+
+async def read_injection(stream: Stream, reader: InjectionReader, seconds: float) -> Verdict:
+    """Send the probe command; count the replies (proto/injection.py) until a verdict, the
+    end of ``seconds``, or, after a single probe-like reply, a short linger for a second
+    one (twice the time that reply took, within LINGER)."""
+    sent = time.monotonic()
+    deadline = sent + seconds
+    await stream.write(probe_bytes(reader.protocol))
+    lingered = False
+    while True:
+        if reader.lingering and not lingered:
+            lingered = True
+            low, high = LINGER
+            took = time.monotonic() - sent
+            deadline = min(deadline, time.monotonic() + max(low, min(high, 2 * took)))
+        try:
+            data = await asyncio.wait_for(stream.read(), max(0.0, deadline - time.monotonic()))
+        except (TimeoutError, ProbeError):
+            return reader.expire()
+        verdict = reader.feed(data)
+        if verdict is not None:
+            return verdict
 
 
 async def probe_mail_without_tls(

@@ -50,6 +50,10 @@ PROTO = {
 }
 RENEGOTIATION_TIMEOUT = 3.0
 INJECTION_WAIT = 5.0
+#: after a single probe-like reply to the injection probe, how long to wait for a second one
+#: (a server that answers everything with the same code): twice the handshake's round
+#: trip, within these bounds
+LINGER = (0.05, 1.0)
 TICKET_WAIT = 2.0  # bound only: the reply to ELICIT (after the tickets) ends the wait
 #: a harmless command per STARTTLS protocol, answered after the server's TLS 1.3 tickets
 ELICIT = {"smtp": b"NOOP\r\n", "imap": b"mtls0 NOOP\r\n", "pop3": b"NOOP\r\n"}
@@ -144,6 +148,8 @@ class _Driver:
         self.stream = stream
         self.conn = conn
         self.tap = tap
+        self.started = time.monotonic()  # the driver is made just before the handshake
+        self.first_answer: float | None = None
 
     async def flush(self) -> None:
         out = bytearray()
@@ -165,8 +171,22 @@ class _Driver:
             raise _Stop("no answer in time") from None
         if not data:
             raise _Stop("the server closed the connection")
+        if self.first_answer is None:
+            self.first_answer = time.monotonic()
         self.tap.feed(data)
         self.conn.bio_write(data)
+
+    @property
+    def round_trip(self) -> float:
+        """From our ClientHello to the server's first bytes (0 when not measured)."""
+        if self.first_answer is None:
+            return 0.0
+        return self.first_answer - self.started
+
+    def linger(self) -> float:
+        """How long to wait for a second reply: twice the round trip, within LINGER."""
+        low, high = LINGER
+        return max(low, min(high, 2 * self.round_trip))
 
     async def handshake(self, deadline: float) -> None:
         while True:
@@ -203,18 +223,32 @@ class _Driver:
         except (_Stop, SSL.Error, OSError):
             return b""
 
+    def _ready(self) -> bytes:
+        """Application data already decrypted, without waiting (b"" when none)."""
+        try:
+            return bytes(self.conn.recv(READ_SIZE))
+        except SSL.WantReadError:
+            return b""
+
     async def injection(self, reader: InjectionReader, protocol: str, seconds: float) -> Verdict:
-        """Send the probe command inside TLS; read until the reader has a verdict."""
+        """Send the probe command inside TLS; read until the reader has a verdict (see
+        proto/injection.py: replies are counted; after a single probe-like reply, a short
+        linger for a second one)."""
         deadline = time.monotonic() + seconds
         try:
+            verdict = reader.early(self._ready())
+            if verdict is not None:
+                return verdict
             verdict = reader.feed(await self._send_and_read(probe_bytes(protocol), deadline))
+            lingered = False
             while verdict is None:
+                if reader.lingering and not lingered:
+                    lingered = True
+                    deadline = min(deadline, time.monotonic() + self.linger())
                 verdict = reader.feed(await self._send_and_read(b"", deadline))
             return verdict
-        except SSL.ZeroReturnError:
-            return reader.feed(b"") or Verdict.INCONCLUSIVE
-        except (_Stop, SSL.Error, OSError):
-            return Verdict.INCONCLUSIVE
+        except (_Stop, SSL.Error, OSError):  # the wait ended, EOF, or a broken connection
+            return reader.expire()
 
     async def close(self) -> None:
         """close_notify: OpenSSL spoils the session of a connection freed without it."""
