@@ -8,11 +8,13 @@ Results come back in the order of the targets, whatever order they finish in.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 from .checks import CheckContext, evaluate
+from .failures import CHECKING, DEEP_SCANNING, GRADING, PROBING, failed_result, is_internal
 from .model import DeepObservation, GradeInfo, Observation, ScanResult, Severity, Target
 from .net.probe import probe
 from .verify import TrustStore
@@ -36,12 +38,26 @@ class ScanOptions:
     policy: str | None = None  # grade against this policy (mozilla-intermediate with --deep)
 
 
+class ScanInterrupted(Exception):
+    """The scan was cancelled (Ctrl-C, SIGTERM): what finished, in target order, and what not."""
+
+    def __init__(self, finished: list[ScanResult], unfinished: list[Target]) -> None:
+        super().__init__(f"interrupted: {len(finished)} finished, {len(unfinished)} not")
+        self.finished = finished
+        self.unfinished = unfinished
+
+
 async def scan(
     targets: Sequence[Target],
     options: ScanOptions,
     on_result: Callable[[ScanResult], None] | None = None,
 ) -> list[ScanResult]:
-    """Scan every target; ``on_result`` is called as each one finishes."""
+    """Scan every target; ``on_result`` is called as each one finishes.
+
+    Whatever the work on one target raises becomes that target's ``scan.internal_error``
+    (mailtls.failures); the others are scanned as usual. Cancelled, the scan cancels what
+    runs, starts nothing new and raises ScanInterrupted with the finished results.
+    """
     overall = asyncio.Semaphore(max(1, options.concurrency))
     per_address: dict[str, asyncio.Semaphore] = {}
 
@@ -51,21 +67,57 @@ async def scan(
         return per_address[address]
 
     async def one(target: Target) -> ScanResult:
+        result = await scan_one(target, options, overall, limiter)
+        if on_result:
+            with contextlib.suppress(Exception):  # a progress display must not lose results
+                on_result(result)
+        return result
+
+    tasks = [asyncio.ensure_future(one(t)) for t in targets]
+    try:
+        return list(await asyncio.gather(*tasks))
+    except asyncio.CancelledError:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        done = [not t.cancelled() and t.exception() is None for t in tasks]
+        finished = [t.result() for t, ok in zip(tasks, done, strict=True) if ok]
+        unfinished = [tg for tg, ok in zip(targets, done, strict=True) if not ok]
+        raise ScanInterrupted(finished, unfinished) from None
+
+
+async def scan_one(
+    target: Target,
+    options: ScanOptions,
+    overall: asyncio.Semaphore,
+    limiter: Callable[[str], asyncio.Semaphore],
+) -> ScanResult:
+    """One target, probe to grade; never raises but CancelledError (the isolation boundary)."""
+    phase, base = PROBING, None
+    try:
         async with overall:
             obs = await probe(target, timeout=options.timeout, ehlo=options.ehlo, limiter=limiter)
-            deep = await deep_scan(obs, options, limiter) if options.deep else None
+            deep: DeepObservation | None = None
+            deep_error: Exception | None = None
+            if options.deep:
+                try:
+                    deep = await deep_scan(obs, options, limiter)
+                except Exception as exc:  # the plain result still stands
+                    deep_error = exc
+        phase = CHECKING
         ctx = CheckContext(
             options.store,
             options.now or dt.datetime.now(dt.UTC),
             options.warn_days,
             options.timeout,
         )
-        result = with_grade(evaluate(obs, ctx, deep), options)
-        if on_result:
-            on_result(result)
-        return result
-
-    return list(await asyncio.gather(*(one(t) for t in targets)))
+        base = evaluate(obs, ctx, deep)
+        if deep_error is not None:
+            return failed_result(target, deep_error, DEEP_SCANNING, base)
+        phase = GRADING
+        return with_grade(base, options)
+    except Exception as exc:
+        return failed_result(target, exc, phase, base)
 
 
 async def deep_scan(
@@ -108,9 +160,13 @@ def run_scan(targets: Sequence[Target], options: ScanOptions) -> list[ScanResult
 def exit_status(results: Sequence[ScanResult]) -> int:
     """0 nothing above low, 1 medium/high, 2 any critical, 3 an endpoint could not be tested.
 
-    A critical finding outranks an untested endpoint: it is the more urgent news.
+    A critical finding outranks an untested endpoint: it is the more urgent news. An
+    internal error (``scan.internal_error``) counts as "not tested", whatever its severity.
     """
-    worst = max((r.worst for r in results if r.worst is not None), default=Severity.INFO)
+    worst = max(
+        (f.severity for r in results for f in r.findings if not is_internal(f)),
+        default=Severity.INFO,
+    )
     if worst >= Severity.CRITICAL:
         return 2
     if any(not r.tested for r in results):

@@ -29,11 +29,17 @@ def _dovecot(tmp_path: Path) -> Path:
     return conf
 
 
-def test_missing_postfix_directory_rest_still_audited(tmp_path: Path) -> None:
+def test_missing_main_cf_rest_still_audited(tmp_path: Path) -> None:
+    (tmp_path / "nope").mkdir()
     code, out, _ = run("--postfix", str(tmp_path / "nope"), "--dovecot", str(_dovecot(tmp_path)))
     assert code == 3
     assert f"{tmp_path / 'nope' / 'main.cf'}" in out and "The file does not exist." in out
     assert "dovecot.legacy_protocols" in out  # the rest of the audit
+
+
+def test_missing_postfix_directory_is_an_input_error(tmp_path: Path) -> None:
+    code, _, err = run("--postfix", str(tmp_path / "nope"), "--dovecot", str(_dovecot(tmp_path)))
+    assert code == 66 and f"--postfix {tmp_path / 'nope'}: cannot read it" in err  # EX_NOINPUT
 
 
 def test_missing_master_cf_uses_standard_services(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ def test_exit_codes(tmp_path: Path) -> None:
     assert run("--dovecot", str(conf))[0] == 1
     conf.write_text("ssl = no\n")
     assert run("--dovecot", str(conf))[0] == 1
-    assert run("--dovecot", str(tmp_path / "none.conf"))[0] == 3
+    assert run("--dovecot", str(tmp_path / "none.conf"))[0] == 66  # EX_NOINPUT
     assert run("--write")[0] == 2  # usage error
     assert run("--fix", "--write", "--dovecot", str(conf))[0] == 2  # needs --to / --in-place
 

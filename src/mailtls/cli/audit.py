@@ -26,8 +26,11 @@ from ..config.edit import WriteRefused, companions, plan_fixes, write_in_place, 
 from ..config.files import read_config
 from ..errors import ConfigError
 from ..export.sarif import render_sarif
-from ..model import Finding, Severity
+from ..failures import AUDITING_CONFIG, internal_error, is_internal
+from ..model import Finding, Location, Severity
 from ..verify import TrustStore
+from .exits import EXIT_INTERRUPTED, InputFileError, readable_dir, readable_file
+from .interrupt import Interrupt
 
 AUDIT_SCHEMA = 1
 DEFAULT_POSTFIX = Path("/etc/postfix")
@@ -42,10 +45,15 @@ class Audit:
     files: dict[str, str] = field(default_factory=dict)  # path -> text, for --fix
     inputs: dict[str, str] = field(default_factory=dict)
     failed: bool = False
+    interrupted: bool = False  # SIGINT/SIGTERM: the inputs not yet audited were skipped
 
 
 def exit_status(audit: Audit) -> int:
-    worst = max((f.severity for f in audit.findings), default=Severity.INFO)
+    """0/1/2/3 as for scan; an internal error counts as "could not audit" (3)."""
+    if audit.interrupted:
+        return EXIT_INTERRUPTED
+    worst = max((f.severity for f in audit.findings if not is_internal(f)),
+                default=Severity.INFO)  # fmt: skip
     if worst >= Severity.CRITICAL:
         return 2
     if audit.failed:
@@ -60,22 +68,43 @@ def _remember(audit: Audit, paths: Sequence[str]) -> None:
             audit.files[p] = text
 
 
+def _audit_postfix(audit: Audit, postfix: Path, ctx: CertContext, hostname: str) -> None:
+    config = load_postfix(postfix)
+    audit.inputs["postfix_defaults"] = config.defaults.source
+    audit.findings += audit_postfix(config, ctx)
+    audit.failed |= any(p.fatal for p in config.problems)
+    _remember(audit, [config.main_cf, config.master_cf])
+
+
+def _audit_dovecot(audit: Audit, dovecot: Path, ctx: CertContext, hostname: str) -> None:
+    dconfig = load_dovecot(dovecot)
+    audit.findings += audit_dovecot(dconfig, ctx, hostname)
+    audit.failed |= any(p.fatal for p in dconfig.problems)
+    _remember(audit, dconfig.files)
+
+
 def run_audit(postfix: Path | None, dovecot: Path | None, ctx: CertContext,
               hostname: str) -> Audit:
+    """Each configuration on its own: what one raises becomes its ``scan.internal_error``
+    (at its file) and the others are audited; an interrupt keeps what was audited."""
     audit = Audit()
-    if postfix is not None:
-        config = load_postfix(postfix)
-        audit.inputs["postfix"] = str(postfix)
-        audit.inputs["postfix_defaults"] = config.defaults.source
-        audit.findings += audit_postfix(config, ctx)
-        audit.failed |= any(p.fatal for p in config.problems)
-        _remember(audit, [config.main_cf, config.master_cf])
-    if dovecot is not None:
-        dconfig = load_dovecot(dovecot)
-        audit.inputs["dovecot"] = str(dovecot)
-        audit.findings += audit_dovecot(dconfig, ctx, hostname)
-        audit.failed |= any(p.fatal for p in dconfig.problems)
-        _remember(audit, dconfig.files)
+    steps = [("postfix", postfix, postfix / "main.cf" if postfix else None, _audit_postfix),
+             ("dovecot", dovecot, dovecot, _audit_dovecot)]  # fmt: skip
+    for name, where, main_file, step in steps:
+        if where is None or main_file is None:
+            continue
+        audit.inputs[name] = str(where)
+        before = len(audit.findings)
+        try:
+            step(audit, where, ctx, hostname)
+        except KeyboardInterrupt:
+            audit.interrupted = True
+            break
+        except Exception as exc:  # isolation: this configuration's bug stays its own
+            del audit.findings[before:]
+            audit.findings.append(internal_error(exc, AUDITING_CONFIG,
+                                                 location=Location(str(main_file), 1)))
+            audit.failed = True
     audit.findings.sort(key=lambda f: (f.location.file if f.location else "",
                                        f.location.line if f.location else 0, -f.severity))
     return audit
@@ -98,13 +127,15 @@ def finding_json(f: Finding, lang: str) -> dict[str, Any]:
     }
 
 
-def render_json(audit: Audit, lang: str) -> str:
+def render_json(audit: Audit, lang: str, as_of: dt.datetime | None = None) -> str:
     doc = {
         "schema": AUDIT_SCHEMA,
         "tool": {"name": "mailtls", "version": __version__},
         "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "inputs": audit.inputs,
-        "complete": not audit.failed,
+        "as_of": as_of.isoformat(timespec="seconds") if as_of else None,
+        "interrupted": audit.interrupted,
+        "complete": not audit.failed and not audit.interrupted,
         "findings": [finding_json(f, lang) for f in audit.findings],
     }
     return json.dumps(doc, ensure_ascii=False, indent=2)
@@ -203,6 +234,11 @@ def _parse_time(text: str | None) -> dt.datetime:
 
 
 def _targets(postfix: Path | None, dovecot: Path | None) -> tuple[Path | None, Path | None]:
+    """The configurations to audit; one named that cannot be read is an input error (66)."""
+    if postfix is not None:
+        readable_dir(postfix, "--postfix")
+    if dovecot is not None:
+        readable_file(dovecot, "--dovecot")
     if postfix is None and dovecot is None:
         postfix = DEFAULT_POSTFIX if (DEFAULT_POSTFIX / "main.cf").exists() else None
         dovecot = DEFAULT_DOVECOT if DEFAULT_DOVECOT.exists() else None
@@ -247,13 +283,13 @@ def audit_command(postfix: Path | None, dovecot: Path | None, effective: bool, a
     """Audit Postfix and Dovecot TLS configuration: what accepts any certificate, and the fix.
 
     With no option, audits /etc/postfix and /etc/dovecot/dovecot.conf when present.
-    Exit status: 0 nothing above low, 1 medium or high, 2 critical, 3 could not audit.
+    Ctrl-C (or SIGTERM) stops and still prints what was audited.
     """
     language = pick_language(lang)
     if effective:
         if postfix is None:
             raise click.UsageError("--effective needs --postfix DIR")
-        sys.exit(print_effective(postfix))
+        sys.exit(print_effective(readable_dir(postfix, "--postfix")))
     if write and not fix:
         raise click.UsageError("--write goes with --fix")
     if write and (to_dir is None) == (not in_place):
@@ -262,18 +298,30 @@ def audit_command(postfix: Path | None, dovecot: Path | None, effective: bool, a
         raise click.UsageError("--to and --in-place go with --fix --write")
     fmt = fmt or ("json" if as_json else "text")
     postfix, dovecot = _targets(postfix, dovecot)
-    try:
-        store = TrustStore.build(trust, ca_file)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from None
-    ctx = CertContext(_parse_time(at_time), store, warn_days)
-    audit = run_audit(postfix, dovecot, ctx, hostname or socket.gethostname())
-    if fix:
-        apply_fix(audit, write, to_dir, in_place, language)
-    elif fmt == "json":
-        click.echo(render_json(audit, language))
-    elif fmt == "sarif":
-        click.echo(render_sarif(audit.findings, language))
-    else:
-        render_text(audit, Console(), language)
+    store = _trust_store(trust, ca_file)
+    now = _parse_time(at_time)
+    ctx = CertContext(now, store, warn_days)
+    with Interrupt() as interrupt:
+        audit = run_audit(postfix, dovecot, ctx, hostname or socket.gethostname())
+        audit.interrupted |= interrupt.requested
+        if fix and not audit.interrupted:
+            apply_fix(audit, write, to_dir, in_place, language)
+        elif fmt == "json":
+            click.echo(render_json(audit, language, now))
+        elif fmt == "sarif":
+            click.echo(render_sarif(audit.findings, language))
+        else:
+            render_text(audit, Console(), language)
     sys.exit(exit_status(audit))
+
+
+def _trust_store(trust: str, ca_files: Sequence[Path]) -> TrustStore:
+    """As for scan: a --ca-file that cannot be read or used is an input error (66)."""
+    if trust == "none" and not ca_files:
+        raise click.UsageError("--trust none needs at least one --ca-file")
+    for path in ca_files:
+        readable_file(path, "--ca-file")
+    try:
+        return TrustStore.build(trust, ca_files)
+    except ConfigError as exc:
+        raise InputFileError(str(exc)) from None

@@ -12,6 +12,7 @@ import sys
 import click
 
 from .. import __version__
+from .exits import ContractGroup, run
 
 COMMANDS: dict[str, str] = {
     "scan": "mailtls.cli.scan:scan_command",
@@ -22,7 +23,7 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class LazyGroup(click.Group):
+class LazyGroup(ContractGroup):
     """A group whose commands are imported when first used (or listed in --help)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
@@ -52,8 +53,5 @@ def cli() -> None:
 
 
 def main() -> None:
-    try:
-        cli(prog_name="mailtls")
-    except KeyboardInterrupt:
-        click.echo("mailtls: interrupted", err=True)
-        sys.exit(130)
+    """Exit statuses, errors and interrupts as cli/exits.py says, for every command."""
+    sys.exit(run(cli, sys.argv[1:]))

@@ -5,18 +5,25 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from ..catalog import pick_language, tr
 from ..errors import ConfigError, TargetError
 from ..export.json import render_scan
+from ..failures import REPORTING, failed_result
 from ..model import Finding, ScanResult, Target
-from ..scan import ScanOptions, exit_status, scan
+from ..scan import ScanInterrupted, ScanOptions, exit_status, scan
 from ..targets import apply_resolve, parse_resolve, parse_target, read_targets_file
 from ..verify import TrustStore
+from .exits import EXIT_INTERRUPTED, InputFileError, readable_file
+from .interrupt import Interrupt
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 def _fail(message: str) -> None:
@@ -74,9 +81,37 @@ async def _mx(
     return targets, notes, errors
 
 
-def _run(targets: list[Target], options: ScanOptions, show_progress: bool) -> list[ScanResult]:
-    if not show_progress:
-        return asyncio.run(scan(targets, options))
+def _run(
+    targets: list[Target], options: ScanOptions, progress: bool, interrupt: Interrupt, lang: str
+) -> tuple[list[ScanResult], list[Target]]:
+    """The results in target order and the targets left unfinished by an interrupt."""
+    if not targets:
+        return [], []
+    try:
+        if progress and sys.stderr.isatty():
+            return _run_with_bar(targets, options, interrupt, lang), []
+        on_result = _progress_lines(len(targets), lang) if progress else None
+        return interrupt.run(scan(targets, options, on_result)), []
+    except ScanInterrupted as stop:
+        return stop.finished, stop.unfinished
+
+
+def _progress_lines(total: int, lang: str) -> Callable[[ScanResult], None]:
+    """--progress when stderr is not a terminal: one line per finished endpoint (CI logs)."""
+    done = 0
+
+    def line(result: ScanResult) -> None:
+        nonlocal done
+        done += 1
+        text = tr("{done}/{total} finished: {target}", lang)
+        click.echo(text.format(done=done, total=total, target=result.target.url), err=True)
+
+    return line
+
+
+def _run_with_bar(
+    targets: list[Target], options: ScanOptions, interrupt: Interrupt, lang: str
+) -> list[ScanResult]:
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -95,8 +130,8 @@ def _run(targets: list[Target], options: ScanOptions, show_progress: bool) -> li
         console=console,
         transient=True,
     ) as bar:
-        task = bar.add_task(tr("Scanning"), total=len(targets))
-        return asyncio.run(scan(targets, options, lambda r: bar.advance(task)))
+        task = bar.add_task(tr("Scanning", lang), total=len(targets))
+        return interrupt.run(scan(targets, options, lambda r: bar.advance(task)))
 
 
 def _check_policy(policy: str | None) -> None:
@@ -246,16 +281,80 @@ def scan_command(
 
     TARGET is SCHEME://HOST[:PORT] (smtp, submission, smtps, imap, imaps, pop3,
     pop3s, sieve), HOST:PORT (scheme from a well-known port) or HOST (smtp, 25).
-    Exit status: 0 nothing above low, 1 medium or high, 2 critical, 3 not tested.
+    Ctrl-C (or SIGTERM) stops the scan and still prints the results that finished.
     """
     language = pick_language(lang)
     _check_policy(policy)
     if gentle and not deep:
         raise click.UsageError("--gentle only applies to --deep")
+    as_of = _parse_time(at_time)
+    store = _trust_store(trust, ca_file)
+    targets, errors, notes = _all_targets(
+        target, targets_file, resolve, mx_domains, nameserver, timeout, mx_port
+    )
+    for message in errors:
+        _fail(message)
+    options = ScanOptions(
+        store=store,
+        timeout=timeout,
+        concurrency=concurrency,
+        per_address=per_address,
+        ehlo=ehlo,
+        warn_days=warn_days,
+        now=as_of,
+        deep=deep,
+        gentle=gentle,
+        policy=policy,
+    )
+    show = sys.stderr.isatty() and not as_json if progress is None else progress
+    started = dt.datetime.now(dt.UTC)
+    with Interrupt() as interrupt:
+        results, unfinished = _run(targets, options, show, interrupt, language)
+        if as_json:
+            click.echo(
+                render_scan(results, language, notes, errors, as_of=as_of or started,
+                            interrupted=interrupt.requested, unfinished=unfinished)
+            )  # fmt: skip
+        else:
+            _print(results, notes, deep, language, as_of)
+        status = exit_status(results)
+        if errors and status != 2:
+            status = 3
+        if interrupt.requested:
+            done = tr("Interrupted: {done} of {total} finished; the others were not checked.",
+                      language)  # fmt: skip
+            _fail(done.format(done=len(results), total=len(targets)))
+            status = EXIT_INTERRUPTED
+    sys.exit(status)
+
+
+def _trust_store(trust: str, ca_files: Sequence[Path]) -> TrustStore:
+    """The trust store; an unreadable or unusable --ca-file is an input error (66)."""
+    if trust == "none" and not ca_files:
+        raise click.UsageError("--trust none needs at least one --ca-file")
+    for path in ca_files:
+        readable_file(path, "--ca-file")
     try:
-        targets, errors = collect_targets(target, targets_file, resolve)
-        store = TrustStore.build(trust, ca_file)
-    except (TargetError, ConfigError) as exc:
+        return TrustStore.build(trust, ca_files)
+    except ConfigError as exc:
+        raise InputFileError(str(exc)) from None
+
+
+def _all_targets(
+    args: Sequence[str],
+    targets_file: Path | None,
+    resolve: Sequence[str],
+    mx_domains: Sequence[str],
+    nameserver: Sequence[str],
+    timeout: float,
+    mx_port: int,
+) -> tuple[list[Target], list[str], list[Finding]]:
+    """Targets, one message per entry that is not one, and the --mx notes."""
+    if targets_file is not None:
+        readable_file(targets_file, "--targets")
+    try:
+        targets, errors = collect_targets(args, targets_file, resolve)
+    except TargetError as exc:
         raise click.UsageError(str(exc)) from None
     notes: list[Finding] = []
     if mx_domains:
@@ -267,39 +366,48 @@ def scan_command(
         errors += mx_errors
     if not targets and not errors and not notes:
         raise click.UsageError("no target: give TARGET, --targets FILE or --mx DOMAIN")
-    for message in errors:
-        _fail(message)
-    options = ScanOptions(
-        store=store,
-        timeout=timeout,
-        concurrency=concurrency,
-        per_address=per_address,
-        ehlo=ehlo,
-        warn_days=warn_days,
-        now=_parse_time(at_time),
-        deep=deep,
-        gentle=gentle,
-        policy=policy,
-    )
-    show = sys.stderr.isatty() and not as_json if progress is None else progress
-    results = _run(targets, options, show) if targets else []
-    if as_json:
-        click.echo(render_scan(results, language, notes, errors))
-    else:
-        _print(results, notes, deep, language)
-    status = exit_status(results)
-    if errors and status != 2:
-        status = 3
-    sys.exit(status)
+    return targets, errors, notes
 
 
-def _print(results: list[ScanResult], notes: list[Finding], deep: bool, language: str) -> None:
-    """The terminal view (rich loads here only: --json output does not need it)."""
+def _print(
+    results: list[ScanResult],
+    notes: list[Finding],
+    deep: bool,
+    language: str,
+    as_of: dt.datetime | None,
+) -> None:
+    """The terminal view (rich loads here only: --json output does not need it).
+
+    Rendered whole first: a result whose rendering raises is shown as its target's
+    ``scan.internal_error`` instead, and every other result as usual.
+    """
     from rich.console import Console
 
+    console = Console()
+    try:
+        with console.capture() as capture:
+            _render(results, notes, deep, language, as_of, console)
+    except Exception:
+        results = [_renderable(r, deep, language, console.width) for r in results]
+        with console.capture() as capture:
+            _render(results, notes, deep, language, as_of, console)
+    sys.stdout.write(capture.get())
+    sys.stdout.flush()
+
+
+def _render(
+    results: list[ScanResult],
+    notes: list[Finding],
+    deep: bool,
+    language: str,
+    as_of: dt.datetime | None,
+    console: Console,
+) -> None:
     from .render import render_deep, render_details, render_notes, render_summary, render_table
 
-    console = Console()
+    if as_of is not None:
+        when = as_of.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        console.print(tr("Verdict as of {time}", language).format(time=when))
     if results:
         render_table(results, console, language)
         if deep:
@@ -307,3 +415,22 @@ def _print(results: list[ScanResult], notes: list[Finding], deep: bool, language
         render_details(results, console, language)
     render_notes(notes, console, language)
     render_summary(results, console, language)
+
+
+def _renderable(result: ScanResult, deep: bool, language: str, width: int) -> ScanResult:
+    """``result`` if it renders alone, else its target with the internal error."""
+    import io
+
+    from rich.console import Console
+
+    from .render import render_deep, render_details, render_table
+
+    scratch = Console(file=io.StringIO(), width=width)
+    try:
+        render_table([result], scratch, language)
+        if deep:
+            render_deep([result], scratch, language)
+        render_details([result], scratch, language)
+    except Exception as exc:
+        return failed_result(result.target, exc, REPORTING)
+    return result

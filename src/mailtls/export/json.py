@@ -10,7 +10,8 @@ from typing import Any
 
 from .. import __version__
 from ..catalog import describe
-from ..model import PROTOCOLS, CertInfo, DeepObservation, Finding, ScanResult
+from ..failures import REPORTING, failed_result
+from ..model import PROTOCOLS, CertInfo, DeepObservation, Finding, ScanResult, Target
 
 SCAN_SCHEMA = 1
 
@@ -117,17 +118,37 @@ def result_dict(r: ScanResult, lang: str = "en") -> dict[str, Any]:
     }
 
 
+def safe_result_dict(r: ScanResult, lang: str = "en") -> dict[str, Any]:
+    """``result_dict``, or, when rendering this one result raises, the target with its
+    ``scan.internal_error``: one bad result never loses the document."""
+    try:
+        return result_dict(r, lang)
+    except Exception as exc:
+        return result_dict(failed_result(r.target, exc, REPORTING), lang)
+
+
 def render_scan(
     results: Sequence[ScanResult],
     lang: str = "en",
     extra: Sequence[Finding] = (),
     errors: Sequence[str] = (),
+    *,
+    as_of: dt.datetime | None = None,
+    interrupted: bool = False,
+    unfinished: Sequence[Target] = (),
 ) -> str:
+    """The scan document. ``as_of``: the time the verdicts are for (--at, else the scan's
+    start); ``interrupted``: stopped early, ``results`` holds what finished, ``unfinished``
+    the targets that did not."""
+    now = dt.datetime.now(dt.UTC)
     doc = {
         "schema": SCAN_SCHEMA,
         "tool": {"name": "mailtls", "version": __version__},
-        "generated": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "results": [result_dict(r, lang) for r in results],
+        "generated": now.isoformat(timespec="seconds"),
+        "as_of": (as_of or now).isoformat(timespec="seconds"),
+        "interrupted": interrupted,
+        "results": [safe_result_dict(r, lang) for r in results],
+        "unfinished": [t.url for t in unfinished],
         "notes": [finding_dict(f, lang) for f in extra],
         "errors": list(errors),
     }

@@ -332,6 +332,17 @@ _ENTRIES = (
         "Publish an MX record to make the mail route explicit.",
         (RFC5321,),
     ),
+    # --- mailtls itself (every command: one target, configuration or file) ---
+    Entry(
+        "scan.internal_error",
+        C,
+        "Internal error in mailtls: not tested",
+        "mailtls failed while {phase}: {error}. This is a bug in mailtls, not a finding "
+        "about the server or the file; everything else was checked as usual.",
+        "Please report this bug to the mailtls developers with this message and the "
+        "version (mailtls {version}); MAILTLS_DEBUG=1 prints the traceback. Until it is "
+        "fixed, this target or file counts as not tested.",
+    ),
 )
 
 #: Sentences of the user interface that are not findings (table headers, messages).
@@ -360,6 +371,20 @@ UI_STRINGS: tuple[str, ...] = (
     "waiting for the greeting",
     "in the TLS handshake",
     "in the dialogue after the TLS handshake",
+    # phases of scan.internal_error (mailtls.failures)
+    "probing the server",
+    "running the deep scan",
+    "checking the results",
+    "grading",
+    "preparing the report",
+    "reading the configuration",
+    "auditing the configuration",
+    # the command line's contract (cli/scan.py, cli/audit.py, cli/interrupt.py)
+    "Verdict as of {time}",
+    "Interrupted: {done} of {total} finished; the others were not checked.",
+    "{done}/{total} finished: {target}",
+    "interrupted",
+    "internal error: {error}. Please report this bug (MAILTLS_DEBUG=1 prints the traceback).",
 )
 
 #: Sentences with a count, in the plural form the count needs.
