@@ -13,10 +13,9 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.markup import escape
 
 from .. import __version__
-from ..catalog import describe, pick_language, tr
+from ..catalog import describe, ntr, pick_language, tr
 from ..checks.certfiles import CertContext
 from ..checks.dovecot import audit_dovecot
 from ..checks.postfix import audit_postfix
@@ -141,33 +140,55 @@ def render_json(audit: Audit, lang: str, as_of: dt.datetime | None = None) -> st
     return json.dumps(doc, ensure_ascii=False, indent=2)
 
 
+def _where(f: Finding) -> str:
+    loc = f.location
+    if loc is None:
+        return "-"
+    return f"{loc.file}:{loc.line}" + (f":{loc.column}" if loc.column else "")
+
+
 def render_text(audit: Audit, console: Console, lang: str) -> None:
+    """Per finding one line, ``PATH:LINE SEVERITY ID TITLE`` in a pipe (never wrapped), or
+    grouped by file on a terminal; snippet, detail, remediation and fix lines indented."""
+    from rich.text import Text
+
+    from .lines import emit, pair, plain
+
     current = None
     for f in audit.findings:
-        file = f.location.file if f.location else ""
-        if file != current:
-            console.print(f"\n[bold]{escape(file)}[/bold]")
-            current = file
         text = describe(f, lang)
-        line = f.location.line if f.location else 0
-        style = STYLE[f.severity]
-        console.print(f"  [{style}]{f.severity.label:8}[/{style}] {line:>5}  "
-                      f"[bold]{escape(text.title)}[/bold]  [dim]{f.id}[/dim]")
+        severity = tr(f.severity.label, lang)
+        if plain(console):
+            emit(console, f"{_where(f)} {severity} {f.id} {text.title}")
+        else:
+            file = f.location.file if f.location else ""
+            if file != current:
+                emit(console, "")
+                emit(console, Text(file, style="bold"))
+                current = file
+            line = f.location.line if f.location else 0
+            head = Text.assemble((severity, STYLE[f.severity]), f" {line}  ",
+                                 (text.title, "bold"), (f"  {f.id}", "dim"))
+            emit(console, head, 2)
         if f.location and f.location.snippet:
-            console.print(f"                  [dim]{escape(f.location.snippet)}[/dim]")
-        console.print(f"                  {escape(text.detail)}", soft_wrap=True)
-        console.print(f"                  {escape(text.remediation)}", soft_wrap=True)
-        if f.fix:
-            for cmd in f.fix.split("\n"):
-                console.print(f"                  [green]{escape(tr('Fix:', lang))}[/green] "
-                              f"{escape(cmd)}", soft_wrap=True)
+            emit(console, Text(f.location.snippet, style="dim"), 4)
+        for sentence in (text.detail, text.remediation):
+            emit(console, sentence, 4)
+        for cmd in (f.fix or "").splitlines():
+            emit(console, pair(tr("Fix", lang), Text(cmd, style="green"), lang), 4)
+    _summary(audit, console, lang)
+
+
+def _summary(audit: Audit, console: Console, lang: str) -> None:
+    from .lines import emit
+
     counts = {s: sum(1 for f in audit.findings if f.severity == s) for s in Severity}
     if not audit.findings:
-        console.print(tr("No finding.", lang))
-    console.print("\n" + tr("{count} findings: {critical} critical, {high} high, {medium} "
-                            "medium, {low} low", lang).format(
-        count=len(audit.findings), critical=counts[Severity.CRITICAL],
-        high=counts[Severity.HIGH], medium=counts[Severity.MEDIUM], low=counts[Severity.LOW]))
+        emit(console, tr("No finding.", lang))
+    parts = [ntr("{count} finding", "{count} findings", len(audit.findings), lang)]
+    parts += [f"{n} {tr(s.label, lang)}" for s, n in sorted(counts.items(), reverse=True) if n]
+    emit(console, "")
+    emit(console, tr(", ", lang).join(parts))
 
 
 def print_effective(directory: Path) -> int:

@@ -38,46 +38,54 @@ def _where(f: Finding) -> str:
 
 
 def render_text(report: Report, console: Console, lang: str) -> None:
-    from rich.padding import Padding
+    """One line per finding, ``PATH:LINE:COL SEVERITY ID TITLE`` in a pipe (never wrapped),
+    then the snippet, detail and fix on indented lines; the same, styled, on a terminal."""
     from rich.text import Text
 
     from ..catalog import describe, tr
+    from .lines import emit, pair, plain
 
     for f in report.findings:
         text = describe(f, lang)
-        head = Text(f"{_where(f)} ", style="bold")
-        head.append(f"[{tr(f.severity.label, lang)}] {text.title}", style=STYLE[f.severity.label])
-        head.append(f"  {f.id}", style="dim")
-        console.print(head)
+        severity = tr(f.severity.label, lang)
+        if plain(console):
+            emit(console, f"{_where(f)} {severity} {f.id} {text.title}")
+        else:
+            head = Text(f"{_where(f)} ", style="bold")
+            head.append(f"[{severity}] {text.title}", style=STYLE[f.severity.label])
+            head.append(f"  {f.id}", style="dim")
+            emit(console, head)
         if f.location is not None and f.location.snippet:
-            console.print(Padding(Text(f"{f.location.line:>5} | {f.location.snippet}"), (0, 2)))
+            emit(console, f"{f.location.line:>5} | {f.location.snippet}", 2)
         if text.detail:
-            console.print(Padding(Text(text.detail), (0, 0, 0, 4)))
-        fix = Text(tr("Fix", lang) + ": ", style="bold") + Text(text.remediation)
+            emit(console, text.detail, 4)
+        fix = pair(tr("Fix", lang), text.remediation, lang)
         if f.fix:
             fix.append(f"  [{f.fix}]", style="green")
-        console.print(Padding(fix, (0, 0, 0, 4)))
+        emit(console, fix, 4)
     for n in report.notes:
         text = describe(n, lang)
-        console.print(Text(f"{_where(n)}: {text.title}: {text.detail}", style="dim"))
+        emit(console, Text(f"{_where(n)} {n.id} {pair(text.title, text.detail, lang)}", "dim"))
     _summary(report, console, lang)
 
 
 def _summary(report: Report, console: Console, lang: str) -> None:
-    from ..catalog import tr
+    from ..catalog import ntr, tr
     from ..model import Severity
+    from .lines import emit
 
     counts: dict[Severity, int] = {}
     for f in report.findings:
         counts[f.severity] = counts.get(f.severity, 0) + 1
-    parts = [f"{len(report.findings)} {tr('findings', lang)}"]
+    parts = [ntr("{count} finding", "{count} findings", len(report.findings), lang)]
     parts += [f"{n} {tr(s.label, lang)}" for s, n in sorted(counts.items(), reverse=True)]
-    parts.append(f"{report.files_scanned} {tr('files scanned', lang)}")
+    parts.append(ntr("{count} file scanned", "{count} files scanned", report.files_scanned, lang))
     if report.files_skipped:
-        parts.append(f"{report.files_skipped} {tr('not scanned', lang)}")
+        parts.append(ntr("{count} file not scanned", "{count} files not scanned",
+                         report.files_skipped, lang))
     if not report.findings:
-        console.print(tr("No findings.", lang))
-    console.print(", ".join(parts))
+        emit(console, tr("No findings.", lang))
+    emit(console, tr(", ", lang).join(parts))
 
 
 def exit_status(report: Report, fail_on: str) -> int:
