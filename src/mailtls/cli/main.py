@@ -11,7 +11,6 @@ import sys
 
 import click
 
-from .. import __version__
 from .exits import ContractGroup, run
 
 COMMANDS: dict[str, str] = {
@@ -20,6 +19,7 @@ COMMANDS: dict[str, str] = {
     "send": "mailtls.cli.send:send_command",
     "lint": "mailtls.cli.lint:lint_command",
     "audit-config": "mailtls.cli.audit:audit_command",
+    "completion": "mailtls.cli.completion:completion_command",
 }
 
 
@@ -43,7 +43,7 @@ class LazyGroup(ContractGroup):
     cls=LazyGroup,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
 )
-@click.version_option(__version__, prog_name="mailtls")
+@click.version_option(package_name="mailtls", prog_name="mailtls")  # the installed metadata
 def cli() -> None:
     """Certificate and TLS diagnosis for mail servers.
 
