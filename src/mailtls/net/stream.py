@@ -69,7 +69,13 @@ def _ssl_reason(exc: SSL.Error) -> str:
     for item in exc.args[0] if exc.args and isinstance(exc.args[0], list) else []:
         if isinstance(item, tuple) and item:
             parts.append(str(item[-1]))
-    return "; ".join(parts) or str(exc) or type(exc).__name__
+    reason = "; ".join(parts) or str(exc) or type(exc).__name__
+    if "excessive message size" in reason:  # OpenSSL's default max_cert_list (100 KiB)
+        reason += (
+            " (the server's certificate chain is larger than the 100 KiB that OpenSSL-based"
+            " mail clients accept: they fail here too)"
+        )
+    return reason
 
 
 class TCPStream:
