@@ -226,6 +226,9 @@ class DeepObservation:
     heartbeat: bool | None = None  # the extension is offered
     heartbleed: str | None = None  # "vulnerable", "not vulnerable", "inconclusive"
     ccs_injection: str | None = None
+    robot: str | None = None  # as heartbleed, or "not applicable" (no TLS_RSA_* suite)
+    robot_oracle: str | None = None  # "strong" or "weak" when robot is "vulnerable"
+    robot_evidence: tuple[str, ...] = ()  # "padding: answer", one per ROBOT payload
     starttls_injection: str | None = None
     starttls_injection_evidence: tuple[str, ...] = ()  # the replies that gave it away
     mail_without_tls: int | None = None  # reply code to MAIL FROM before STARTTLS (SMTP)

@@ -4,8 +4,16 @@ described and judged as sslyze judges them."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import jsonschema
 import pytest
 
+from mailtls.catalog import describe
+from mailtls.checks.tls import tls_findings
+from mailtls.export.json import render_scan
+from mailtls.model import DeepObservation, ScanResult, Severity, Target
 from mailtls.proto.tls.robot import (
     MIN_MODULUS_BYTES,
     Oracle,
@@ -145,3 +153,39 @@ def test_a_payload_answered_two_ways_is_inconclusive() -> None:
 def test_classify_needs_every_payload() -> None:
     with pytest.raises(ValueError, match="five payloads"):
         classify({Payload.VALID: ["closed"]})
+
+
+# --- the rule, the words and the JSON ------------------------------------------------------
+
+EVIDENCE = ("valid padding: alert bad_record_mac", "wrong first two bytes: alert decrypt_error")
+SCHEMA = json.loads((Path(__file__).parents[2] / "src/mailtls/schemas/scan-1.json").read_text())
+
+
+def _robot(verdict: str | None, oracle: str | None = None) -> DeepObservation:
+    return DeepObservation(robot=verdict, robot_oracle=oracle, robot_evidence=EVIDENCE)
+
+
+def test_a_strong_oracle_is_high_and_a_weak_one_medium() -> None:
+    (strong,) = [f for f in tls_findings(_robot("vulnerable", "strong")) if f.id == "vuln.robot"]
+    (weak,) = [f for f in tls_findings(_robot("vulnerable", "weak")) if f.id == "vuln.robot"]
+    assert strong.severity is Severity.HIGH and weak.severity is Severity.MEDIUM
+    text = describe(strong).detail
+    assert "a strong oracle" in text and "wrong first two bytes: alert decrypt_error" in text
+    assert "弱预言机" in describe(weak, "zh_CN").detail
+
+
+@pytest.mark.parametrize("verdict", [None, "not vulnerable", "inconclusive", "not applicable"])
+def test_no_finding_unless_vulnerable(verdict: str | None) -> None:
+    assert "vuln.robot" not in {f.id for f in tls_findings(_robot(verdict))}
+
+
+def test_the_json_document_carries_robot_and_validates() -> None:
+    deep = _robot("vulnerable", "weak")
+    target = Target("smtp", "mx.example", 25, "127.0.0.1")
+    result = ScanResult(target, "127.0.0.1", "TLSv1.2", "AES128-SHA", None, (),
+                        tuple(tls_findings(deep)), True, deep=deep)  # fmt: skip
+    doc = json.loads(render_scan([result], "en"))
+    jsonschema.validate(doc, SCHEMA)
+    tls = doc["results"][0]["tls"]
+    assert (tls["robot"], tls["robot_oracle"]) == ("vulnerable", "weak")
+    assert tls["robot_evidence"] == list(EVIDENCE)

@@ -49,7 +49,7 @@ from support.tlsfakes import (
 RSA_AES128_SHA = 0x002F
 BAD_MAC, DECRYPT_ERROR, HANDSHAKE_FAILURE = 20, 51, 40
 MODES = ("sound", "strong", "weak", "reset", "bare", "flaky")
-BARE_GRACE = 0.3  # "bare": how long it waits for a Finished before judging the padding
+BARE_GRACE = 0.1  # "bare": how long it waits for a Finished before judging the padding
 
 
 def rsa_identity(bits: int = 2048) -> tuple[rsa.RSAPrivateKey, bytes]:

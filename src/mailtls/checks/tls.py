@@ -129,7 +129,19 @@ def vulnerabilities(deep: DeepObservation) -> list[Finding]:
         out.append(new_finding("vuln.heartbleed"))
     if deep.ccs_injection == "vulnerable":
         out.append(new_finding("vuln.ccs_injection"))
+    if deep.robot == "vulnerable":
+        out.append(_robot(deep))
     return out
+
+
+def _robot(deep: DeepObservation) -> Finding:
+    """A strong oracle (broken paddings told apart) is high; a weak one medium."""
+    evidence = "; ".join(deep.robot_evidence)
+    if deep.robot_oracle == "weak":
+        oracle = "a weak oracle: only well-formed messages are told apart (far more connections)"
+        return new_finding("vuln.robot", severity=Severity.MEDIUM, oracle=oracle, evidence=evidence)
+    oracle = "a strong oracle: an attack is practical"
+    return new_finding("vuln.robot", oracle=oracle, evidence=evidence)
 
 
 def hygiene(deep: DeepObservation) -> list[Finding]:

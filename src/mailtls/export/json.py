@@ -77,6 +77,9 @@ def deep_tls(r: ScanResult) -> dict[str, Any]:
         "heartbeat": deep.heartbeat,
         "heartbleed": deep.heartbleed,
         "ccs_injection": deep.ccs_injection,
+        "robot": deep.robot,
+        "robot_oracle": deep.robot_oracle,
+        "robot_evidence": list(deep.robot_evidence),
     }
 
 

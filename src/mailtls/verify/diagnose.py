@@ -125,9 +125,8 @@ def _algorithms(path: Sequence[x509.Certificate]) -> list[Finding]:
                 new_finding(
                     "cert.weak_key",
                     subject=_subject(cert),
-                    key=kind,
-                    bits=str(bits),
-                    min_bits=str(minimum),
+                    key=f"{kind} {bits}-bit",
+                    minimum=f"{minimum} bits",
                 )
             )
     return out

@@ -91,6 +91,14 @@ _ENTRIES = (
           "derived from an empty master secret, which a man in the middle can read.",
           "Update OpenSSL (0.9.8za, 1.0.0m, 1.0.1h or later) and restart the services.",
           ("https://www.openssl.org/news/secadv/20140605.txt",), 757),
+    Entry("vuln.robot", H, "ROBOT: RSA padding oracle (Bleichenbacher)",
+          "The server answers RSA key exchanges with broken PKCS#1 v1.5 padding differently "
+          "from correct ones, {oracle} ({evidence}). An attacker can decrypt recorded "
+          "sessions that used RSA key exchange, or sign with the server's key.",
+          "Update the TLS library or appliance firmware (robotattack.org lists the fixes), "
+          "and remove the RSA key exchange suites (TLS_RSA_*): Postfix: "
+          "smtpd_tls_exclude_ciphers = kRSA; Dovecot: ssl_cipher_list with !kRSA.",
+          ("https://robotattack.org/", f"{RFC}5246#section-7.4.7.1"), 203),
     Entry("tls.compression", M, "TLS compression (CRIME)",
           "The server agreed to compress TLS records, which leaks secrets to an attacker "
           "who can add data to the session.",
@@ -192,6 +200,8 @@ UI_STRINGS: tuple[str, ...] = (
     "The server prefers a suite without forward secrecy",
     "the server throttled or refused connections",
     "some probes could not be completed",
+    "a strong oracle: an attack is practical",
+    "a weak oracle: only well-formed messages are told apart (far more connections)",
 )
 
-PART = Part("mailtls-deep", _ENTRIES, UI_STRINGS, frozenset({"reason", "reasons"}))
+PART = Part("mailtls-deep", _ENTRIES, UI_STRINGS, frozenset({"reason", "reasons", "oracle"}))

@@ -31,6 +31,7 @@ from OpenSSL import SSL
 from ...model import PROTOCOLS, DeepObservation, Target
 from ...proto.injection import Verdict
 from ...proto.tls import AlertDescription, CipherSuite, ProtocolVersion, SSLv2ServerHello
+from ...proto.tls.robot import RobotResult
 from .context import LEGACY, TLS12_SUITES, TLS13_SUITES, Context, Settled, ambiguous
 from .flight import Flight, hello_hook
 from .full import (
@@ -43,6 +44,7 @@ from .full import (
 )
 from .groups import TLS12_GROUPS, merge
 from .mail import injection, injection_applies, mail_dialogue
+from .robot import robot_check, robot_fields
 from .runner import Budget, Limiter, Runner
 from .suites import VersionResult, decide_order, enumerate_suites, infer_order, order_flight
 from .tls13 import enumerate_tls13
@@ -66,6 +68,7 @@ class Scan:
         self.resumption: dict[str, bool | None] = {"ids": None, "tickets": None}
         self.fallback: bool | None = None
         self.client_reneg: bool | None = None
+        self.robot: RobotResult | None = None
 
     # --- phase 1 and 2 ---------------------------------------------------------------
 
@@ -297,6 +300,7 @@ class Scan:
         elif self.full is None and self._has(V.TLSv1_3):
             await self._full_at(V.TLSv1_3, None)
         jobs = [self._orders(), self._fallback(), self._leftover_probes(), self._injection()]
+        jobs.append(self._robot())
         await asyncio.gather(*jobs)
         await self._groups()
         await self._tls13_chains()
@@ -333,6 +337,9 @@ class Scan:
         decide_order(r13, flight.chosen if flight is not None else None)
         if flight is not None and flight.refused and groups != tracker.proposal(safe=True):
             tracker.refused(groups)
+
+    async def _robot(self) -> None:
+        self.robot = await robot_check(self.ctx, self.results)  # net/deep/robot.py
 
     async def _fallback(self) -> None:
         versions = [v for v in (V.TLSv1_3, *LEGACY) if self._has(v)]
@@ -457,6 +464,7 @@ class Scan:
             heartbeat=c.heartbeat,
             heartbleed=c.heartbleed if legacy_tls else None,
             ccs_injection=c.ccs if legacy_tls else None,
+            **robot_fields(self.robot),
             starttls_injection=self.injection[0],
             starttls_injection_evidence=self.injection[1],
             mail_without_tls=self.mail_code,

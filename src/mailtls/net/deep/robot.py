@@ -11,8 +11,9 @@ Rounds (5 connections each, one per padding, at once within the per-address limi
    two rounds give the verdict (a strong or weak oracle, or inconclusive when a payload
    got two answers). Answers all alike:
 2. without ChangeCipherSpec and Finished (some servers only show the oracle there: they
-   answer a bad padding at once and wait for a good one). All alike: not vulnerable
-   (10 connections). Otherwise round 3 repeats it (15 connections).
+   answer a bad padding at once and wait for a good one); the wait is 3 times the slowest
+   answer of round 1 (at least 0.5 s), since an answer to the key exchange alone comes no
+   later. All alike: not vulnerable (10 connections). Otherwise round 3 repeats it (15).
 A probe that does not get as far as the ClientKeyExchange leaves the result unknown
 (None, with a note), never "not vulnerable".
 
@@ -26,6 +27,7 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
@@ -49,6 +51,9 @@ from .suites import VersionResult
 V = ProtocolVersion
 VERSIONS = (V.TLSv1_2, V.TLSv1_1, V.TLSv1_0)
 WAIT = 2.0  # the longest wait for the answer to the ClientKeyExchange
+#: without the Finished: a server that answers the key exchange alone does so about as fast
+#: as it answered the whole probe, so the wait is 3x the slowest answer of round 1, bounded
+BARE_WAIT = (0.5, 0.25, 3.0)  # floor, margin, factor
 MAX_REPLY = 64 * 1024
 
 
@@ -56,9 +61,13 @@ MAX_REPLY = 64 * 1024
 class _Attempt:
     response: str | None  # the server's answer, described (None: no ClientKeyExchange sent)
     failure: str | None = None
+    elapsed: float = 0.0  # from the ClientKeyExchange to the answer
 
 
-Round = dict[Payload, str]
+@dataclass(frozen=True)
+class Round:
+    responses: dict[Payload, str]
+    slowest: float  # seconds from a ClientKeyExchange to its answer, the longest of the round
 
 
 def rsa_suites(result: VersionResult) -> list[int]:
@@ -110,24 +119,26 @@ async def robot_probe(
     hello = build_client_hello(version, suites, server_name=server_name, groups=())
     answer = min(wait if wait is not None else WAIT, runner.budget.read_timeout)
 
-    async def measure(finish: bool) -> Round | None:
-        return await _round(runner, hello, version, finish, answer)
+    async def measure(finish: bool, wait: float) -> Round | None:
+        return await _round(runner, hello, version, finish, wait)
 
-    first = await measure(True)
+    first = await measure(True, answer)
     if first is None:
         return None
-    if len(set(first.values())) > 1:
-        again = await measure(True)
+    if len(set(first.responses.values())) > 1:
+        again = await measure(True, answer)
         return None if again is None else classify(_merge(first, again))
-    bare = await measure(False)
-    if bare is None or len(set(bare.values())) == 1:
-        return classify({p: [r] for p, r in first.items()})
-    again = await measure(False)
+    floor, margin, factor = BARE_WAIT
+    short = min(answer, max(floor, factor * first.slowest + margin))
+    bare = await measure(False, short)
+    if bare is None or len(set(bare.responses.values())) == 1:
+        return classify({p: [r] for p, r in first.responses.items()})
+    again = await measure(False, short)
     return None if again is None else classify(_merge(bare, again))
 
 
 def _merge(a: Round, b: Round) -> dict[Payload, list[str]]:
-    return {p: [a[p], b[p]] for p in Payload}
+    return {p: [a.responses[p], b.responses[p]] for p in Payload}
 
 
 async def _round(
@@ -139,14 +150,16 @@ async def _round(
                        what=f"{what}: {p.value}")
         for p in Payload
     ]  # fmt: skip
-    out: Round = {}
+    out: dict[Payload, str] = {}
+    slowest = 0.0
     for payload, (attempt, _) in zip(Payload, await asyncio.gather(*jobs), strict=True):
         if not isinstance(attempt, _Attempt) or attempt.response is None:
             why = attempt.failure if isinstance(attempt, _Attempt) else "no TLS stage"
             runner.note(f"ROBOT ({payload.value}): {why}")
             return None
         out[payload] = attempt.response
-    return out
+        slowest = max(slowest, attempt.elapsed)
+    return Round(out, slowest)
 
 
 def _hook(
@@ -168,11 +181,13 @@ def _hook(
             return _Attempt(None, "the server's certificate has no RSA key")
         data = probe_bytes(payload, key.n, key.e, version=flight.hello.version,
                            client_version=version, finish=finish)  # fmt: skip
+        start = time.monotonic()
         try:
             await stream.write(data)
         except OSError:
             return _Attempt("reset")
-        return _Attempt(await _answer(stream, wait))
+        response = await _answer(stream, wait)
+        return _Attempt(response, elapsed=time.monotonic() - start)
 
     return hook
 
@@ -209,3 +224,12 @@ async def _answer(stream: Stream, wait: float) -> str:
             break
         reply += data
     return describe_reply(reply, ending)
+
+
+def robot_fields(result: RobotResult | None) -> dict[str, Any]:
+    """The DeepObservation fields for ``result`` (robot, robot_oracle, robot_evidence)."""
+    if result is None:
+        return {"robot": None, "robot_oracle": None, "robot_evidence": ()}
+    oracle = result.oracle.value if result.oracle is not None else None
+    return {"robot": result.verdict.value, "robot_oracle": oracle,
+            "robot_evidence": result.evidence}  # fmt: skip

@@ -1,0 +1,203 @@
+"""ROBOT on the wire (net/deep/robot.py): a responder with the oracle and one without
+(tests/support/robotserver.py), the real ``openssl s_server`` restricted to RSA key
+exchange, real Postfix, and the deep scan's choice of "not applicable"."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+
+from mailtls.checks.tls import tls_findings
+from mailtls.model import Target
+from mailtls.net.deep import Budget, Runner, deep_probe
+from mailtls.net.deep.robot import robot_probe
+from mailtls.proto.tls import ProtocolVersion
+from mailtls.proto.tls.robot import Oracle, RobotResult, RobotVerdict
+from servers.ports import free_ports
+from support.robotserver import RobotServer, rsa_identity, serve
+from support.tlsfakes import TLS12, TLS13, FakeTLS
+from support.tlsfakes import serve as serve_fake
+
+FAST = Budget(timeout=5.0, read_timeout=1.0, retries=1, backoff=0.05, max_backoff=0.1)
+KEY, CERT = rsa_identity(2048)
+RSA_SUITES = (0x009C, 0x002F, 0x0035)
+
+
+def probe(mode: str) -> tuple[RobotResult | None, RobotServer, Runner]:
+    server = RobotServer(KEY, CERT, mode)
+
+    async def main() -> tuple[RobotResult | None, Runner]:
+        async with serve(server) as port:
+            runner = Runner(Target("smtp", "robot.test", port, "127.0.0.1"), FAST)
+            result = await robot_probe(runner, ProtocolVersion.TLSv1_2, RSA_SUITES, "robot.test")
+            return result, runner
+
+    result, runner = asyncio.run(asyncio.wait_for(main(), 60))
+    return result, server, runner
+
+
+def test_a_server_without_the_oracle_is_not_vulnerable_in_ten_connections() -> None:
+    result, server, runner = probe("sound")
+    assert result is not None and result.verdict == RobotVerdict.NOT_VULNERABLE, runner.notes
+    assert result.evidence[0] == "valid padding: alert bad_record_mac"
+    assert runner.connections == server.connections == 10
+    # the responder saw every padding, twice (with and without the Finished)
+    assert sorted(set(server.verdicts)) == ["bad prefix", "bad separator", "bad version", "ok"]
+    assert len(server.verdicts) == 10
+
+
+def test_a_server_that_checks_the_first_bytes_is_a_strong_oracle() -> None:
+    result, server, runner = probe("strong")
+    assert result is not None and result.verdict == RobotVerdict.VULNERABLE, runner.notes
+    assert result.oracle == Oracle.STRONG
+    assert "wrong first two bytes: alert decrypt_error" in result.evidence
+    assert "valid padding: alert bad_record_mac" in result.evidence
+    assert runner.connections == server.connections == 10
+
+
+def test_a_server_that_only_tells_the_version_apart_is_a_weak_oracle() -> None:
+    result, _, runner = probe("weak")
+    assert result is not None and result.verdict == RobotVerdict.VULNERABLE, runner.notes
+    assert result.oracle == Oracle.WEAK
+
+
+def test_a_tcp_reset_is_an_answer_of_its_own() -> None:
+    result, _, runner = probe("reset")
+    assert result is not None and result.verdict == RobotVerdict.VULNERABLE, runner.notes
+    assert "wrong first two bytes: reset" in result.evidence
+
+
+def test_an_oracle_seen_only_without_the_finished_is_found_by_the_second_measurement() -> None:
+    result, server, runner = probe("bare")
+    assert result is not None and result.verdict == RobotVerdict.VULNERABLE, runner.notes
+    assert "wrong first two bytes: closed" in result.evidence
+    assert "valid padding: timeout" in result.evidence
+    assert runner.connections == server.connections == 15
+
+
+def test_answers_that_change_between_repeats_are_inconclusive() -> None:
+    result, _, runner = probe("flaky")
+    assert result is not None and result.verdict == RobotVerdict.INCONCLUSIVE, runner.notes
+    assert result.oracle is None
+
+
+def test_a_server_that_refuses_the_rsa_suites_leaves_the_result_unknown() -> None:
+    fake = FakeTLS(suites={TLS12: [0xC02F]})
+
+    async def main() -> tuple[RobotResult | None, Runner]:
+        listener, port = await serve_fake(fake)
+        async with listener:
+            runner = Runner(Target("smtp", "fake.test", port, "127.0.0.1"), FAST)
+            return await robot_probe(runner, ProtocolVersion.TLSv1_2, RSA_SUITES), runner
+
+    result, runner = asyncio.run(main())
+    assert result is None
+    assert any("ROBOT" in n and "handshake_failure" in n for n in runner.notes), runner.notes
+    assert runner.connections == 5  # one round, then it stops
+
+
+# --- in the deep scan ----------------------------------------------------------------------
+
+
+def test_the_deep_scan_reports_the_oracle_and_the_finding() -> None:
+    server = RobotServer(KEY, CERT, "strong")
+
+    async def main() -> object:
+        async with serve(server) as port:
+            return await deep_probe(Target("smtp", "robot.test", port, "127.0.0.1"), budget=FAST)
+
+    obs = asyncio.run(asyncio.wait_for(main(), 90))
+    assert obs.robot == "vulnerable" and obs.robot_oracle == "strong", obs.notes  # type: ignore[attr-defined]
+    findings = {f.id: f for f in tls_findings(obs)}  # type: ignore[arg-type]
+    assert "vuln.robot" in findings
+    assert obs.connections == server.connections  # type: ignore[attr-defined]
+
+
+def test_the_deep_scan_says_not_applicable_without_rsa_key_exchange() -> None:
+    fake = FakeTLS(suites={TLS12: [0xC02F, 0xC030], TLS13: [0x1301]})
+
+    async def main() -> object:
+        listener, port = await serve_fake(fake)
+        async with listener:
+            return await deep_probe(Target("smtp", "fake.test", port, "127.0.0.1"), budget=FAST)
+
+    obs = asyncio.run(asyncio.wait_for(main(), 90))
+    assert obs.robot == "not applicable", obs.notes  # type: ignore[attr-defined]
+    assert not any(t.startswith("ROBOT") for t in getattr(obs, "notes", ()))
+    assert "vuln.robot" not in {f.id for f in tls_findings(obs)}  # type: ignore[arg-type]
+
+
+# --- real servers --------------------------------------------------------------------------
+
+
+def _pem_files(tmp_path: Path) -> tuple[Path, Path]:
+    key_file, cert_file = tmp_path / "key.pem", tmp_path / "cert.pem"
+    pkcs8, plain = serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    key_file.write_bytes(KEY.private_bytes(serialization.Encoding.PEM, pkcs8, plain))
+    cert = x509.load_der_x509_certificate(CERT)
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_file, cert_file
+
+
+@pytest.fixture
+def rsa_s_server(tmp_path: Path) -> Iterator[int]:
+    """``openssl s_server -cipher AES128-SHA`` (RSA key exchange only, TLS 1.2) on loopback."""
+    openssl = shutil.which("openssl")
+    assert openssl, "openssl is needed (make test installs it)"
+    key_file, cert_file = _pem_files(tmp_path)
+    port = free_ports(1)[0]
+    files = ["-cert", str(cert_file), "-key", str(key_file)]
+    cmd = [openssl, "s_server", "-accept", f"127.0.0.1:{port}", "-quiet", "-tls1_2", *files,
+           "-cipher", "AES128-SHA:@SECLEVEL=0"]  # fmt: skip
+    quiet = subprocess.DEVNULL
+    proc = subprocess.Popen(cmd, stdin=quiet, stdout=quiet, stderr=quiet)
+    try:
+        _wait_listening(port)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(timeout=5)
+
+
+def _wait_listening(port: int) -> None:
+    for _ in range(200):
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError("openssl s_server did not start listening")
+
+
+def test_openssl_s_server_with_rsa_key_exchange_is_not_vulnerable(rsa_s_server: int) -> None:
+    async def main() -> tuple[RobotResult | None, Runner]:
+        runner = Runner(Target("smtps", "localhost", rsa_s_server, "127.0.0.1"), FAST)
+        return await robot_probe(runner, ProtocolVersion.TLSv1_2, RSA_SUITES), runner
+
+    result, runner = asyncio.run(main())
+    assert result is not None and result.verdict == RobotVerdict.NOT_VULNERABLE, runner.notes
+    assert runner.connections == 10
+
+
+@pytest.mark.servers
+def test_postfix_with_an_rsa_certificate_is_not_vulnerable(postfix_lab: Mapping[str, int]) -> None:
+    """The lab's "weak-key" listener presents an RSA key: Postfix (OpenSSL 3) accepts
+    TLS_RSA_* suites there and answers every padding alike."""
+    port = postfix_lab["weak-key"]
+
+    async def main() -> tuple[RobotResult | None, Runner]:
+        runner = Runner(Target("smtp", "mail.example.test", port, "127.0.0.1"), FAST)
+        suites = (0x009C, 0x009D, 0x002F, 0x0035)
+        return await robot_probe(runner, ProtocolVersion.TLSv1_2, suites), runner
+
+    result, runner = asyncio.run(main())
+    assert result is not None and result.verdict == RobotVerdict.NOT_VULNERABLE, runner.notes
+    assert runner.connections == 10
