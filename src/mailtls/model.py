@@ -176,6 +176,9 @@ class ScanResult:
     deep: DeepObservation | None = None  # with scan --deep
     grade: GradeInfo | None = None  # with scan --deep or --policy
     chains: tuple[tuple[CertInfo, ...], ...] = ()  # every chain --deep found (RSA, ECDSA...)
+    #: the certification path that was judged, leaf .. anchor (the anchor may come from the
+    #: trust store, not from the server); empty when no path reached an anchor
+    path: tuple[CertInfo, ...] = ()
 
 
     @property

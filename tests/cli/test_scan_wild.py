@@ -153,4 +153,9 @@ def test_one_scan_reports_every_strange_certificate(wild) -> None:  # type: igno
             assert primary == [w.expect], (w.name, ids, r["findings"][0].get("detail"))
             if w.expect == "tls.handshake_failed":
                 assert "100 KiB" in r["findings"][0]["detail"]
+    cross = results[f"smtps://mail.example.test:{servers.ports['cross-signed']}"]
+    assert [p["subject"] for p in cross["path"]] == [
+        "CN=mail.example.test", "CN=Wild Migrating CA", "CN=Wild CLI Root"]
+    assert [p["from"] for p in cross["path"]] == ["server", "server", "store"]
+    assert cross["path"][1]["sha256"] == cross["chain"][2]["sha256"]  # the cross-sign, sent last
     assert done.returncode == 2  # critical findings among them

@@ -13,7 +13,7 @@ from cryptography import x509
 
 from ..catalog import new_finding, severity_of
 from ..model import SCHEMES, DeepObservation, Finding, Observation, ScanResult
-from ..verify import TrustStore, cert_info, diagnose_der
+from ..verify import Diagnosis, TrustStore, cert_info, diagnose_der
 
 #: error ids after which the endpoint counts as "could not be tested"
 UNTESTED = frozenset(
@@ -94,11 +94,10 @@ def protocol_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
     return []
 
 
-def certificate_findings(obs: Observation, ctx: CheckContext) -> list[Finding]:
+def _diagnosis(obs: Observation, ctx: CheckContext) -> Diagnosis:
     if obs.tls_version is None:
-        return []
-    d = diagnose_der(obs.chain_der, obs.target.host, ctx.store, ctx.now, ctx.warn_days)
-    return list(d.findings)
+        return Diagnosis((), ())
+    return diagnose_der(obs.chain_der, obs.target.host, ctx.store, ctx.now, ctx.warn_days)
 
 
 def _load_chain(chain_der: tuple[bytes, ...]) -> list[x509.Certificate]:
@@ -111,16 +110,13 @@ def _load_chain(chain_der: tuple[bytes, ...]) -> list[x509.Certificate]:
     return chain
 
 
-RULES = (connection_findings, starttls_findings, certificate_findings, protocol_findings)
-
-
 def evaluate(
     obs: Observation, ctx: CheckContext, deep: DeepObservation | None = None
 ) -> ScanResult:
     """Every rule over one observation (and the deep scan's, if any), into one result."""
-    findings: list[Finding] = []
-    for rule in RULES:
-        findings += rule(obs, ctx)
+    diagnosis = _diagnosis(obs, ctx)
+    findings = connection_findings(obs, ctx) + starttls_findings(obs, ctx)
+    findings += [*diagnosis.findings, *protocol_findings(obs, ctx)]
     if deep is not None:
         findings += deep_findings(obs, deep, [f.id for f in findings])
     if sum(f.primary for f in findings) > 1:  # a connection error outranks what follows
@@ -147,6 +143,7 @@ def evaluate(
         chains=tuple(tuple(cert_info(c) for c in _load_chain(ch)) for ch in deep.certificates)
         if deep is not None
         else (),
+        path=tuple(cert_info(c) for c in diagnosis.path),
     )
 
 

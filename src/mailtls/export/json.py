@@ -38,6 +38,19 @@ def _cert(info: CertInfo | None) -> dict[str, Any] | None:
     return d
 
 
+def _path(r: ScanResult) -> list[dict[str, str]]:
+    """The path that was judged (verified, or the best failing one), leaf .. anchor."""
+    sent = {c.sha256 for c in r.chain}
+    return [
+        {
+            "sha256": c.sha256,
+            "subject": c.subject,
+            "from": "server" if c.sha256 in sent else "store",
+        }
+        for c in r.path
+    ]
+
+
 def _suites(deep: DeepObservation) -> dict[str, list[dict[str, str | None]]]:
     from ..proto.tls.registry import cipher_suite, sslv2_cipher  # only --deep results need it
 
@@ -115,6 +128,7 @@ def result_dict(r: ScanResult, lang: str = "en") -> dict[str, Any]:
         "tls": {"version": r.tls_version, "cipher": r.cipher, **deep_tls(r)},
         "certificate": _cert(r.certificate),
         "chain": [_cert(c) for c in r.chain],
+        "path": _path(r),
         "worst": r.worst.label if r.worst is not None else None,
         "findings": [finding_dict(f, lang) for f in r.findings],
         **_deep_extra(r, lang),
