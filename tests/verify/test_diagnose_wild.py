@@ -340,3 +340,13 @@ def test_ca_file_that_is_not_a_certificate(tmp_path, root: Authority) -> None:  
     good = tmp_path / "good.der"
     good.write_bytes(der(root.cert))
     assert load_pem_file(good) == [root.cert]
+
+
+def test_weak_key_words_in_both_languages(root: Authority, store: TrustStore) -> None:
+    from mailtls.catalog import describe
+
+    d = diagnose([root.leaf((HOST,), key=cached_key("rsa", 1024))], HOST, store, NOW)
+    weak = next(f for f in d.findings if f.id == "cert.weak_key")
+    assert "RSA key of 1024 bits; at least 2048 bits" in describe(weak, "en").detail
+    zh = describe(weak, "zh_CN").detail
+    assert "1024 位" in zh and "2048 位" in zh and "bit" not in zh

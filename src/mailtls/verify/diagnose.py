@@ -125,8 +125,9 @@ def _algorithms(path: Sequence[x509.Certificate]) -> list[Finding]:
                 new_finding(
                     "cert.weak_key",
                     subject=_subject(cert),
-                    key=f"{kind} {bits}-bit",
-                    minimum=f"{minimum} bits",
+                    key=kind,
+                    bits=str(bits),
+                    min_bits=str(minimum),
                 )
             )
     return out
