@@ -102,8 +102,8 @@ def test_a_scanner_bug_names_the_file(tmp_path: Path, monkeypatch: pytest.Monkey
 
     monkeypatch.setattr(engine_module, "scanner", boom)
     (tmp_path / "x.go").write_text("package m // InsecureSkipVerify\n")
-    _, notes = run(tmp_path)
-    assert notes == [("x.go", "internal error while scanning")]
+    found, notes = run(tmp_path)
+    assert found == [("x.go", 1, "lint.internal_error")] and notes == []
 
 
 def test_files_without_a_scanner_are_ignored(tmp_path: Path) -> None:

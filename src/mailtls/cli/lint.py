@@ -89,9 +89,12 @@ def _summary(report: Report, console: Console, lang: str) -> None:
 
 
 def exit_status(report: Report, fail_on: str) -> int:
-    """1 when a finding is at or above ``fail_on`` (``never``: always 0)."""
+    """3 when a file could not be checked (lint.internal_error), else 1 when a finding is
+    at or above ``fail_on`` (``never``: 0)."""
     from ..model import Severity
 
+    if report.errors:
+        return 3
     if fail_on == "never" or report.worst is None:
         return 0
     return 1 if report.worst >= Severity.parse(fail_on) else 0
@@ -125,6 +128,8 @@ def _date(text: str | None) -> dt.date | None:
               metavar="MB", help="Skip files larger than this, with a note.")
 @click.option("--today", metavar="DATE", help="Expire exceptions as of this date (YYYY-MM-DD).")
 @click.option("--lang", metavar="LANG", help="Language: en or zh_CN (default: from LANG).")
+@click.option("--verbose", "-v", is_flag=True,
+              help="Show the traceback of a failure inside mailtls (on stderr).")
 def lint_command(
     paths: tuple[Path, ...],
     exclude: tuple[str, ...],
@@ -136,12 +141,14 @@ def lint_command(
     max_size: int,
     today: str | None,
     lang: str | None,
+    verbose: bool,
 ) -> None:
     """Find code and configuration that accepts any certificate for mail.
 
     PATH is a file or a folder (default: the current folder); .gitignore is honoured.
     An inline comment `mailtls: allow RULE-ID until YYYY-MM-DD -- reason` silences one
-    finding until that date. Exit status: 1 when a finding is at or above --fail-on.
+    finding until that date. Exit status: 1 when a finding is at or above --fail-on,
+    3 when a file could not be checked (mailtls failed on it; --verbose shows why).
     """
     options = Options(max_bytes=max_size * 1024 * 1024, today=_date(today), jobs=jobs)
     try:
@@ -164,5 +171,8 @@ def lint_command(
         from rich.console import Console
 
         render_text(report, Console(), language)
+    if verbose:
+        for path, trace in report.errors.items():
+            click.echo(f"{path}:\n{trace.rstrip()}", err=True)
     sys.exit(exit_status(report, fail_on))
 

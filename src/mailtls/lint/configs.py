@@ -94,10 +94,27 @@ def scan_yaml(text: str) -> Scan:
     return out
 
 
+#: Node visits a YAML document may take beyond one per node: an alias (``*name``) is
+#: walked again under each key that uses it, as the program reading the file sees it,
+#: until this many extra visits; past it each node is walked once (a "billion laughs"
+#: file of a few hundred bytes would otherwise expand to 10^9 nodes).
+ALIAS_VISITS = 100_000
+
+
 def _walk_yaml(node: yaml.Node, prefix: str, out: Scan) -> None:
     stack: list[tuple[yaml.Node, str]] = [(node, prefix)]
+    seen: set[int] = set()
+    extra = 0
     while stack:
         current, path = stack.pop()
+        if id(current) in seen:
+            extra += 1
+            if extra > ALIAS_VISITS:
+                if extra == ALIAS_VISITS + 1:
+                    out.note("lint.file_partial",
+                             "YAML aliases expand too far; each aliased part scanned once")
+                continue
+        seen.add(id(current))
         if isinstance(current, yaml.MappingNode):
             for key_node, value_node in current.value:
                 key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"

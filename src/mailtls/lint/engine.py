@@ -1,21 +1,25 @@
 """Scan files, in parallel on every core, and turn hits into catalogue findings.
 
-One file never stops the run: unreadable, binary, oversized, non-UTF-8, unparsable and
-deeply nested files become ``lint.file_skipped`` / ``lint.file_partial`` notes that name
-the file. Workers return plain data; findings are built in the parent.
+One file never stops the run: unreadable, binary, oversized, non-UTF-8, unparsable,
+deeply nested and too slow files become ``lint.file_skipped`` / ``lint.file_partial``
+notes that name the file; a scanner that raises (or a worker that dies) gives the file a
+``lint.internal_error`` finding, with the traceback kept for ``--verbose``, and the run
+goes on. Workers return plain data; findings are built in the parent.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+import stat
+import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
-from . import parallel
+from . import budget, parallel
 from .allow import apply, parse_allows
-from .base import Hit
+from .base import Hit, Scan
 from .files import prefilter, scanner
 
 if TYPE_CHECKING:  # the parent loads these while the workers scan (see _warm_up)
@@ -47,6 +51,7 @@ class Options:
     max_bytes: int = MAX_BYTES
     today: dt.date | None = None  # exceptions expire relative to this; None: today
     jobs: int | None = None  # worker processes; None: every core
+    file_seconds: float = budget.SECONDS  # time one file may take in a scanner; 0: no limit
 
 
 @dataclass
@@ -57,6 +62,7 @@ class FileResult:
     hits: list[Hit] = field(default_factory=list)
     notes: list[tuple[str, str, int]] = field(default_factory=list)
     lines: dict[int, str] = field(default_factory=dict)  # snippets for the hits' lines
+    error: str | None = None  # the traceback of a lint.internal_error
 
 
 @dataclass
@@ -65,6 +71,7 @@ class Report:
     notes: list[Finding]
     files_scanned: int
     files_skipped: int
+    errors: dict[str, str] = field(default_factory=dict)  # file -> traceback (internal errors)
 
     @property
     def worst(self) -> Severity | None:
@@ -80,9 +87,14 @@ def decode(data: bytes) -> tuple[str, bool]:
 
 
 def _read(path: str, max_bytes: int) -> bytes | str:
-    """The file's bytes, or why it is not read (one open, one fstat, one read)."""
+    """The file's bytes, or why it is not read (one open, one fstat, one read).
+
+    Only regular files are read (a FIFO or a device put in place of a file is not,
+    and O_NONBLOCK keeps the open itself from waiting on one), and never more than
+    ``max_bytes``, even from a file that grows while it is read.
+    """
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         try:
             too_big = os.path.getsize(path) > max_bytes
@@ -90,14 +102,19 @@ def _read(path: str, max_bytes: int) -> bytes | str:
             too_big = False
         return "larger than the size limit" if too_big else "could not be read"
     try:
-        size = os.fstat(fd).st_size
-        if size > max_bytes:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            return "not a regular file"
+        if st.st_size > max_bytes:
             return "larger than the size limit"
-        data = os.read(fd, size + 1)
-        if len(data) > size:  # the file grew since the fstat: read it to the end
-            parts = [data]
-            while more := os.read(fd, 1 << 20):
+        data = os.read(fd, st.st_size + 1)
+        if len(data) > st.st_size:  # the file grew since the fstat: read it to the end
+            parts, total = [data], len(data)
+            while total <= max_bytes and (more := os.read(fd, 1 << 20)):
                 parts.append(more)
+                total += len(more)
+            if total > max_bytes:
+                return "larger than the size limit"
             data = b"".join(parts)
         return data
     except OSError:
@@ -106,7 +123,24 @@ def _read(path: str, max_bytes: int) -> bytes | str:
         os.close(fd)
 
 
-def scan_file(path: str, kind: str, max_bytes: int, today: dt.date) -> FileResult:
+def _parse(kind: str, path: str, text: str, data: bytes, seconds: float,
+           result: FileResult) -> Scan | None:
+    """The scanner's result, or None with the reason noted in ``result``."""
+    try:
+        with budget.time_limit(seconds):
+            return scanner(kind, path)(text, data)
+    except budget.OverBudget:
+        result.notes.append(("lint.file_skipped", "took longer than the time limit to scan", 1))
+    except RecursionError:
+        result.notes.append(("lint.file_partial", "nested too deeply to parse", 1))
+    except Exception as exc:  # a scanner bug must not stop the run: the file is named
+        result.notes.append(("lint.internal_error", f"{type(exc).__name__}: {exc}", 1))
+        result.error = traceback.format_exc()
+    return None
+
+
+def scan_file(path: str, kind: str, max_bytes: int, today: dt.date,
+              seconds: float = budget.SECONDS) -> FileResult:
     """Scan one file; never raises.
 
     Cheap tests first, on the bytes: the size, NUL bytes, then the trigger words (and
@@ -135,13 +169,8 @@ def scan_file(path: str, kind: str, max_bytes: int, today: dt.date) -> FileResul
         text = data.decode("ascii")
     hits: list[Hit] = []
     if match:
-        try:
-            found = scanner(kind, path)(text, data)
-        except RecursionError:
-            result.notes.append(("lint.file_partial", "nested too deeply to parse", 1))
-            return result
-        except Exception:  # a scanner bug must not stop the run; the file is named
-            result.notes.append(("lint.file_skipped", "internal error while scanning", 1))
+        found = _parse(kind, path, text, data, seconds, result)
+        if found is None:
             return result
         hits = found.hits
         result.notes += found.notes
@@ -162,39 +191,58 @@ SERIAL_BELOW = 32
 CHUNK = 16
 
 Packed = tuple[str, list[tuple[str, int, int, int | None, int | None, dict[str, str]]],
-               list[tuple[str, str, int]], dict[int, str]]
+               list[tuple[str, str, int]], dict[int, str], str | None]
+#: What a worker is given: (path, kind) pairs, the size limit, the date, the time budget.
+Task = tuple[tuple[tuple[str, str], ...], int, dt.date, float]
 
 
 def _pack(r: FileResult) -> Packed:
-    """A result as marshal-able data (what a worker sends back)."""
+    """A result as plain data (what a worker sends back: no class to pickle)."""
     hits = [(h.rule, h.line, h.column, h.end_line, h.end_column, h.params) for h in r.hits]
-    return (r.path, hits, r.notes, r.lines)
+    return (r.path, hits, r.notes, r.lines, r.error)
 
 
 def _unpack(data: Packed) -> FileResult:
-    path, hits, notes, lines = data
-    return FileResult(path, [Hit(*h) for h in hits], notes, lines)  # marshal keeps tuples
+    path, hits, notes, lines, error = data
+    return FileResult(path, [Hit(*h) for h in hits], notes, lines, error)
 
 
-def _scan_chunk(
-    chunk: Sequence[tuple[str, str]], max_bytes: int, today: dt.date
-) -> list[FileResult]:
+def _scan_chunk(task: Task) -> list[Packed]:
     """Scan a chunk of (path, kind); only results with something in them are kept."""
-    out: list[FileResult] = []
+    chunk, max_bytes, today, seconds = task
+    out: list[Packed] = []
     for path, kind in chunk:
-        r = scan_file(path, kind, max_bytes, today)
+        r = scan_file(path, kind, max_bytes, today, seconds)
         if r.hits or r.notes:
-            out.append(r)
+            out.append(_pack(r))
     return out
-
-
-def _pool_chunk(args: tuple[list[tuple[str, str]], int, dt.date]) -> list[FileResult]:
-    return _scan_chunk(*args)
 
 
 def _warm_up() -> None:
     """What the parent needs after the scan, loaded while the workers scan."""
     from .. import catalog, model  # noqa: F401
+
+
+def _lost(path: str, reason: str) -> FileResult:
+    return FileResult(path, notes=[("lint.internal_error", reason, 1)], error=reason)
+
+
+def _gather(outcomes: Sequence[list[Packed] | parallel.Lost[Task]]) -> list[FileResult]:
+    """Results in order; a chunk that failed is scanned again one file at a time, alone,
+    so that only the file that breaks its worker is lost, and it is named."""
+    out: list[FileResult] = []
+    for outcome in outcomes:
+        if not isinstance(outcome, parallel.Lost):
+            out += [_unpack(r) for r in outcome]
+            continue
+        chunk, *rest = outcome.item
+        singles: list[Task] = [((f,), *rest) for f in chunk]  # type: ignore[misc]
+        for single, again in zip(singles, parallel.alone(_scan_chunk, singles), strict=True):
+            if isinstance(again, parallel.Lost):
+                out.append(_lost(single[0][0][0], again.reason))
+            else:
+                out += [_unpack(r) for r in again]
+    return out
 
 
 def run(files: Sequence[tuple[str, str]], options: Options) -> tuple[list[FileResult], int]:
@@ -205,24 +253,15 @@ def run(files: Sequence[tuple[str, str]], options: Options) -> tuple[list[FileRe
     filter the files themselves, and send back only the files where something was found.
     """
     today = options.today or dt.date.today()
-    jobs = min(options.jobs or os.cpu_count() or 1, max(1, len(files) // 8))
+    jobs = min(options.jobs or parallel.cores(), max(1, len(files) // 8))
     if jobs <= 1 or len(files) < SERIAL_BELOW:
-        return _scan_chunk(files, options.max_bytes, today), len(files)
-    size = max(1, min(CHUNK, len(files) // (jobs * 8)), -(-len(files) // parallel.MAX_TASKS))
-    chunks = [files[i : i + size] for i in range(0, len(files), size)]
-    if parallel.can_fork():
-
-        def work(index: int) -> list[Packed]:
-            return [_pack(r) for r in _scan_chunk(chunks[index], options.max_bytes, today)]
-
-        parts = parallel.fork_map(work, len(chunks), jobs, _warm_up)
-        packed = cast("list[list[Packed]]", parts)
-        return [_unpack(r) for part in packed for r in part], len(files)
-    from concurrent.futures import ProcessPoolExecutor
-
-    args = [(list(c), options.max_bytes, today) for c in chunks]
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return [r for part in pool.map(_pool_chunk, args) for r in part], len(files)
+        task: Task = (tuple(files), options.max_bytes, today, options.file_seconds)
+        return [_unpack(r) for r in _scan_chunk(task)], len(files)
+    size = max(1, min(CHUNK, len(files) // (jobs * 8)))
+    tasks: list[Task] = [(tuple(files[i : i + size]), options.max_bytes, today,
+                          options.file_seconds) for i in range(0, len(files), size)]
+    outcomes = parallel.run(_scan_chunk, tasks, jobs, _warm_up)
+    return _gather(outcomes), len(files)
 
 
 def _column(line: str, byte_column: int) -> int:
@@ -254,15 +293,21 @@ def report(results: Sequence[FileResult], total: int | None = None) -> Report:
 
     findings: list[Finding] = []
     notes: list[Finding] = []
+    errors: dict[str, str] = {}
     skipped = 0
     for r in results:
         findings += [to_finding(r, h) for h in r.hits]
         for fid, reason, line in r.notes:
-            notes.append(new_finding(fid, location=Location(r.path, line), reason=reason))
-            skipped += fid == "lint.file_skipped"
+            where = Location(r.path, line)
+            if fid == "lint.internal_error":  # a finding of its own: the file was not checked
+                findings.append(new_finding(fid, location=where, error=reason))
+                errors[r.path] = r.error or reason
+            else:
+                notes.append(new_finding(fid, location=where, reason=reason))
+            skipped += fid in ("lint.file_skipped", "lint.internal_error")
     findings.sort(key=lambda f: (f.location.file, f.location.line) if f.location else ("", 0))
     looked_at = len(results) if total is None else total
-    return Report(findings, notes, looked_at - skipped, skipped)
+    return Report(findings, notes, looked_at - skipped, skipped, errors)
 
 
 def lint_files(files: Sequence[tuple[str, str]], options: Options | None = None) -> Report:

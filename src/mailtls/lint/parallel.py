@@ -1,134 +1,112 @@
-"""``[work(0), ..., work(n - 1)]`` computed in forked worker processes.
+"""``[work(item) for item in items]`` in worker processes, with every failure accounted for.
 
-Why not :mod:`concurrent.futures`: on a large tree the scan itself takes a few tenths of
-a second per core, and importing ``concurrent.futures.process`` (with
-:mod:`multiprocessing`), starting its executor, pickling the tasks and shutting it down
-cost about a tenth more. Here the workers are ``os.fork()`` children: they start in a
-millisecond with everything the parent has imported and computed (the list of files
-included), take chunk numbers from one shared pipe (so a slow chunk does not hold the
-others back), and send each result back through their own pipe with :mod:`marshal`
-(plain tuples, lists, dicts, strings and numbers; no import, no pickling of classes).
+The workers are a :class:`concurrent.futures.ProcessPoolExecutor` started with
+``forkserver`` (``spawn`` where there is none): a worker never inherits a copy of the
+parent taken while another thread held a lock (a plain ``fork`` can), and it imports
+only what it runs. The fork server is started (:func:`warm`) while the parent walks the
+tree and imports :mod:`mailtls.lint.engine` once; each worker is a fork of it.
 
-A worker that dies (killed, out of memory) loses nothing: the chunks it did not send
-back are computed again in the parent. Platforms without ``fork`` use a
-:class:`~concurrent.futures.ProcessPoolExecutor` instead (:mod:`mailtls.lint.engine`).
+Nothing is hidden: an item whose worker raised or died comes back as a :class:`Lost`
+with the reason. The caller runs its parts again with :func:`alone`, each in a pool of
+one, so the part that kills its worker (a crash in a parser, the out-of-memory killer)
+is named, and the parts that only shared the pool with it are still computed.
 """
 
 from __future__ import annotations
 
-import contextlib
-import marshal
+import multiprocessing
 import os
-import select
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from typing import Generic, TypeVar
 
-#: Chunk numbers are written to the task pipe before the workers start, 4 bytes each;
-#: this many fit in any pipe buffer without a reader.
-MAX_TASKS = 1024
-_SIZE = 4
+T = TypeVar("T")
+R = TypeVar("R")
 
-
-def can_fork() -> bool:
-    return hasattr(os, "fork")
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
+#: Imported once by the fork server, so that a worker starts with them loaded.
+PRELOAD = ["mailtls.lint.engine"]
 
 
-def _worker(work: Callable[[int], Any], tasks: int, out: int) -> None:
-    """The child: take chunk numbers until the pipe is empty, send each result. Never returns."""
-    code = 0
+@dataclass(frozen=True)
+class Lost(Generic[T]):
+    """An item whose work did not come back: the exception, or the worker's death."""
+
+    item: T
+    reason: str
+
+
+def start_method() -> str:
+    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+
+
+def context() -> multiprocessing.context.BaseContext:
+    ctx = multiprocessing.get_context(start_method())
+    if start_method() == "forkserver":
+        ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def warm() -> None:
+    """Start the fork server now (it loads :data:`PRELOAD` while the caller goes on)."""
+    if start_method() == "forkserver":
+        from multiprocessing import forkserver
+
+        context()
+        forkserver.ensure_running()
+
+
+def _why(exc: BaseException) -> str:
+    if isinstance(exc, BrokenProcessPool):
+        return "the worker process died (killed, out of memory, or a crash in a parser)"
+    return f"{type(exc).__name__}: {exc}"
+
+
+def run(work: Callable[[T], R], items: Sequence[T], jobs: int,
+        while_waiting: Callable[[], object] | None = None) -> list[R | Lost[T]]:
+    """``work(item)`` for each item in ``jobs`` workers, in order; failures as :class:`Lost`."""
+    outcomes: list[R | Lost[T]] = []
+    pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context())
     try:
-        while True:
-            raw = os.read(tasks, _SIZE)
-            if len(raw) != _SIZE:  # end of the tasks (writes and reads are whole numbers)
-                break
-            index = int.from_bytes(raw, "little")
-            blob = marshal.dumps((index, work(index)))
-            _write_all(out, len(blob).to_bytes(_SIZE, "little") + blob)
-    except BaseException:  # the parent computes what was not sent
-        code = 1
-    finally:
-        os._exit(code)
-
-
-def _messages(buffer: bytes) -> dict[int, object]:
-    """The whole messages in one worker's output (a dying worker may cut the last one)."""
-    found: dict[int, object] = {}
-    at = 0
-    while at + _SIZE <= len(buffer):
-        size = int.from_bytes(buffer[at : at + _SIZE], "little")
-        if at + _SIZE + size > len(buffer):
-            break
-        index, value = marshal.loads(buffer[at + _SIZE : at + _SIZE + size])
-        found[index] = value
-        at += _SIZE + size
-    return found
-
-
-def fork_map(
-    work: Callable[[int], Any],
-    count: int,
-    jobs: int,
-    while_waiting: Callable[[], object] | None = None,
-) -> list[object]:
-    """``[work(i) for i in range(count)]`` in ``jobs`` forked workers.
-
-    ``work(i)`` must return marshal-able data. ``while_waiting`` runs in the parent
-    while the workers compute (it can import what the parent needs afterwards).
-    """
-    if count > MAX_TASKS:
-        raise ValueError(f"at most {MAX_TASKS} chunks, not {count}")
-    tasks_r, tasks_w = os.pipe()
-    try:
-        _write_all(tasks_w, b"".join(i.to_bytes(_SIZE, "little") for i in range(count)))
-    finally:
-        os.close(tasks_w)  # before forking: the workers see the end of the tasks
-    outputs: dict[int, bytearray] = {}  # read end of a worker's pipe -> what it sent
-    pids: list[int] = []
-    done = False
-    try:
-        for _ in range(jobs):
-            r, w = os.pipe()
-            pid = os.fork()
-            if pid == 0:
-                os.close(r)
-                _worker(work, tasks_r, w)
-            os.close(w)
-            pids.append(pid)
-            outputs[r] = bytearray()
-        os.close(tasks_r)
-        tasks_r = -1
+        futures: list[Future[R]] = [pool.submit(work, item) for item in items]
         if while_waiting is not None:
             while_waiting()
-        pending = list(outputs)
-        while pending:
-            ready, _, _ = select.select(pending, [], [])
-            for fd in ready:
-                data = os.read(fd, 1 << 16)
-                if data:
-                    outputs[fd] += data
-                else:
-                    pending.remove(fd)
-        done = True
+        for i, future in enumerate(futures):
+            try:
+                outcomes.append(future.result())
+            except Exception as exc:
+                outcomes.append(Lost(items[i], _why(exc)))
+    except BaseException:  # an interrupt: start nothing more, do not wait for the queue
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    return outcomes
+
+
+def alone(work: Callable[[T], R], items: Sequence[T]) -> list[R | Lost[T]]:
+    """Each item in a one-worker pool, one at a time: a death is that item's own."""
+    out: list[R | Lost[T]] = []
+    pool: ProcessPoolExecutor | None = None
+    try:
+        for item in items:
+            pool = pool or ProcessPoolExecutor(max_workers=1, mp_context=context())
+            try:
+                out.append(pool.submit(work, item).result())
+            except Exception as exc:
+                out.append(Lost(item, _why(exc)))
+                if isinstance(exc, BrokenProcessPool):
+                    pool.shutdown(wait=False)
+                    pool = None
     finally:
-        if tasks_r >= 0:
-            os.close(tasks_r)
-        for fd in outputs:
-            os.close(fd)
-        for pid in pids:
-            if not done:
-                import signal
+        if pool is not None:
+            pool.shutdown(wait=False, cancel_futures=True)
+    return out
 
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, signal.SIGTERM)
-            os.waitpid(pid, 0)
-    results: dict[int, object] = {}
-    for sent in outputs.values():
-        results.update(_messages(bytes(sent)))
-    return [results[i] if i in results else work(i) for i in range(count)]
 
+def cores() -> int:
+    """Cores this process may use (its CPU affinity where known)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1

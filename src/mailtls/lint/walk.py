@@ -10,6 +10,7 @@ Files named explicitly are always taken (as git does with explicit paths), unles
 from __future__ import annotations
 
 import os
+import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -74,12 +75,28 @@ def _ignored(path: str, is_dir: bool, stack: Sequence[_Ignore]) -> bool:
     return decision
 
 
+#: A .gitignore larger than this is read up to here (git itself has no limit; a real
+#: one is a few kilobytes, and a link to /dev/zero must not fill the memory).
+IGNORE_BYTES = 1 << 20
+
+
 def _load_ignore(folder: str) -> _Ignore | None:
+    """The folder's .gitignore, if it is a regular file: a symbolic link (to /dev/zero,
+    a FIFO, a file outside the tree) is not followed, as git does not follow it either."""
+    flags = os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_NONBLOCK", 0)
     try:
-        with open(os.path.join(folder, ".gitignore"), encoding="utf-8", errors="replace") as f:
-            lines = f.read().splitlines()
+        fd = os.open(os.path.join(folder, ".gitignore"), flags)
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        data = os.read(fd, IGNORE_BYTES)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    lines = data.decode("utf-8", "replace").splitlines()
     return _Ignore(_prefix(folder), _spec(lines))
 
 

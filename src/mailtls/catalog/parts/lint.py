@@ -304,6 +304,12 @@ _META = (
           "File scanned in part",
           "Reason: {reason}.",
           "Fix the syntax error so that the whole file can be checked.", ()),
+    Entry("lint.internal_error", H,
+          "File not checked: mailtls failed on it",
+          "Scanning this file failed with {error}. The file was not checked; the other files "
+          "were, and the run exits with status 3 (could not test).",
+          "Report the failure to mailtls with the traceback that --verbose shows, and review "
+          "this file by hand until it is fixed.", ()),
 )
 
 #: Reasons for file notes (the ``reason`` param; translated when shown).
@@ -315,7 +321,9 @@ REASONS = (
     "syntax errors; scanned what parsed",
     "nested too deeply to parse",
     "could not be read",
-    "internal error while scanning",
+    "not a regular file",
+    "took longer than the time limit to scan",
+    "YAML aliases expand too far; each aliased part scanned once",
 )
 
 UI_STRINGS = (
