@@ -19,7 +19,11 @@ from .base import Scan
 
 UNVERIFIED = frozenset({"ssl._create_unverified_context", "ssl._create_stdlib_context"})
 CERT_NONE = frozenset({"ssl.CERT_NONE", "ssl.VerifyMode.CERT_NONE"})
-RULE = {lib: f"lint.python.{lib}_no_context" for lib in ("smtplib", "imaplib", "poplib")}
+RULE = {
+    "smtplib": "lint.python.smtplib_no_context",
+    "imaplib": "lint.python.imaplib_no_context",
+    "poplib": "lint.python.poplib_no_context",
+}
 #: Implicit-TLS classes: (library, context keyword).
 IMPLICIT = {
     "smtplib.SMTP_SSL": ("smtplib", "context"),
