@@ -347,6 +347,6 @@ def test_weak_key_words_in_both_languages(root: Authority, store: TrustStore) ->
 
     d = diagnose([root.leaf((HOST,), key=cached_key("rsa", 1024))], HOST, store, NOW)
     weak = next(f for f in d.findings if f.id == "cert.weak_key")
-    assert "RSA key of 1024 bits; at least 2048 bits" in describe(weak, "en").detail
+    assert "a key of 1024 bits (RSA); at least 2048 bits" in describe(weak, "en").detail
     zh = describe(weak, "zh_CN").detail
     assert "1024 位" in zh and "2048 位" in zh and "bit" not in zh

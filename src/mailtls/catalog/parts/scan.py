@@ -104,7 +104,7 @@ _ENTRIES = (
         "cert.weak_key",
         H,
         "Weak certificate key",
-        "The certificate {subject} has a {key} key of {bits}; at least {min_bits} is required.",
+        "The certificate {subject} has a key of {bits} ({key}); at least {min_bits} is required.",
         "Issue a new certificate with an RSA key of 2048 bits or more, or an ECDSA "
         "P-256 key. Current clients already refuse this key.",
         ("https://csrc.nist.gov/pubs/sp/800/131/a/r2/final",),
