@@ -32,8 +32,8 @@ KEY, CERT = rsa_identity(2048)
 RSA_SUITES = (0x009C, 0x002F, 0x0035)
 
 
-def probe(mode: str) -> tuple[RobotResult | None, RobotServer, Runner]:
-    server = RobotServer(KEY, CERT, mode)
+def probe(mode: str, **kw: bool) -> tuple[RobotResult | None, RobotServer, Runner]:
+    server = RobotServer(KEY, CERT, mode, **kw)
 
     async def main() -> tuple[RobotResult | None, Runner]:
         async with serve(server) as port:
@@ -88,6 +88,14 @@ def test_answers_that_change_between_repeats_are_inconclusive() -> None:
     result, _, runner = probe("flaky")
     assert result is not None and result.verdict == RobotVerdict.INCONCLUSIVE, runner.notes
     assert result.oracle is None
+
+
+def test_a_server_that_asks_for_a_client_certificate_leaves_the_result_unknown() -> None:
+    """Every answer would be about the missing certificate, not the padding (sslyze)."""
+    result, server, runner = probe("strong", client_auth=True)
+    assert result is None
+    assert any("client certificate" in n for n in runner.notes), runner.notes
+    assert server.verdicts == [] and runner.connections == 5
 
 
 def test_a_server_that_refuses_the_rsa_suites_leaves_the_result_unknown() -> None:

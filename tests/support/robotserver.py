@@ -85,6 +85,7 @@ class RobotServer:
     key: rsa.RSAPrivateKey
     cert: bytes
     mode: str = "sound"
+    client_auth: bool = False  # a CertificateRequest before ServerHelloDone
     connections: int = 0
     verdicts: list[str] = field(default_factory=list)
     _flaky: int = 0
@@ -107,7 +108,10 @@ class RobotServer:
         version = min(hello.version, TLS12)
         cert = len(self.cert).to_bytes(3, "big") + self.cert
         body = server_hello(version, RSA_AES128_SHA, hello, b"")
-        body += handshake(11, len(cert).to_bytes(3, "big") + cert) + handshake(14, b"")
+        body += handshake(11, len(cert).to_bytes(3, "big") + cert)
+        if self.client_auth:  # rsa_sign; rsa_pkcs1_sha256; no CA names
+            body += handshake(13, bytes.fromhex("01 01 0002 0401 0000"))
+        body += handshake(14, b"")
         return build_record(22, version, body), hello.version
 
     def first_alert(self, verdict: str, version: int) -> bytes | None:

@@ -32,7 +32,7 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from ...proto.tls import HandshakeReader, ProtocolVersion, build_client_hello
+from ...proto.tls import HandshakeReader, HandshakeType, ProtocolVersion, build_client_hello
 from ...proto.tls.robot import (
     Payload,
     RobotResult,
@@ -200,6 +200,9 @@ def _unfit(flight: Flight) -> str | None:
         return f"the server picked {flight.hello.cipher_suite.name}, not RSA key exchange"
     if not flight.certificates:
         return "no certificate in the server's flight"
+    request = HandshakeType.CERTIFICATE_REQUEST
+    if any(getattr(e, "msg_type", None) == request for e in flight.events):
+        return "the server asks for a client certificate"  # its answers would all be that
     return None
 
 
