@@ -350,3 +350,19 @@ def test_weak_key_words_in_both_languages(root: Authority, store: TrustStore) ->
     assert "a key of 1024 bits (RSA); at least 2048 bits" in describe(weak, "en").detail
     zh = describe(weak, "zh_CN").detail
     assert "1024 位" in zh and "2048 位" in zh and "bit" not in zh
+
+
+def test_date_findings_name_the_role(root: Authority) -> None:
+    from mailtls.catalog import describe
+
+    old = Authority.root("Role Anchor", not_after=NOW - 3 * DAY, not_before=NOW - 900 * DAY)
+    leaf = old.sub("Role CA", not_before=NOW - 100 * DAY).leaf((HOST,))
+    d = diagnose([leaf, old.sub("Role CA", not_before=NOW - 100 * DAY).cert], HOST,
+                 TrustStore("old", (old.cert,)), NOW)  # fmt: skip
+    assert d.primary is not None
+    assert describe(d.primary, "en").detail.startswith("The trust anchor CN=Role Anchor expired")
+    assert describe(d.primary, "zh_CN").detail.startswith("信任锚 CN=Role Anchor 已于")
+    expired = diagnose(
+        [root.leaf((HOST,), not_after=NOW - DAY)], HOST, TrustStore("r", (root.cert,)), NOW
+    )
+    assert describe(expired.primary, "en").detail.startswith("The server certificate ")  # type: ignore[arg-type]

@@ -125,6 +125,10 @@ def entry(finding_id: str) -> Entry:
         raise KeyError(f"finding id {finding_id!r} is not in the catalogue") from None
 
 
+#: what a template shows for a param its producer did not set (a finding made elsewhere)
+PARAM_DEFAULTS = {"role": "certificate"}
+
+
 class _Params(dict[str, str]):
     def __missing__(self, key: str) -> str:
         return "?"
@@ -142,7 +146,8 @@ def _param(name: str, value: str, lang: str) -> str:
 def describe(finding: Finding, lang: str = "en") -> Text:
     """Title, detail and remediation of a finding, filled with its params."""
     e = entry(finding.id)
-    params = _Params({k: _param(k, v, lang) for k, v in finding.params.items()})
+    given = {**PARAM_DEFAULTS, **finding.params}
+    params = _Params({k: _param(k, v, lang) for k, v in given.items()})
     return Text(
         title=tr(e.title, lang).format_map(params),
         detail=tr(e.detail, lang).format_map(params) if e.detail else "",

@@ -90,23 +90,33 @@ def _malformed(cert: x509.Certificate) -> list[Finding]:
     ]
 
 
-def _dates(certs: Sequence[x509.Certificate], now: dt.datetime) -> list[Finding]:
-    """Whole seconds, notAfter inclusive (RFC 5280 4.1.2.5), as the validator compares."""
+def _role(position: int, path: Sequence[x509.Certificate], anchored: bool) -> str:
+    if position == 0:
+        return "server certificate"
+    if position == len(path) - 1 and anchored:
+        return "trust anchor"
+    return (
+        "root CA certificate" if is_self_issued(path[position]) else "intermediate CA certificate"
+    )
+
+
+def _dates(
+    certs: Sequence[x509.Certificate], now: dt.datetime, anchored: bool = False
+) -> list[Finding]:
+    """Whole seconds, notAfter inclusive (RFC 5280 4.1.2.5), as the validator compares.
+    ``anchored``: the last certificate is the trust anchor (from the store)."""
     moment = now.replace(microsecond=0)
     out = []
-    for cert in certs:
+    for position, cert in enumerate(certs):
         nb, na = cert.not_valid_before_utc, cert.not_valid_after_utc
+        role = _role(position, certs, anchored)
         if moment > na:
             days = str((now - na).days)
-            out.append(
-                new_finding(
-                    "cert.expired", subject=_subject(cert), not_after=na.isoformat(), days=days
-                )
-            )
+            out.append(new_finding("cert.expired", subject=_subject(cert), role=role,
+                                   not_after=na.isoformat(), days=days))  # fmt: skip
         elif moment < nb:
-            out.append(
-                new_finding("cert.not_yet_valid", subject=_subject(cert), not_before=nb.isoformat())
-            )
+            out.append(new_finding("cert.not_yet_valid", subject=_subject(cert), role=role,
+                                   not_before=nb.isoformat()))  # fmt: skip
     return out
 
 
@@ -223,7 +233,7 @@ def _validator_findings(
 def _judge(path: Path, host: HostName, now: dt.datetime, leaf_found: list[Finding]) -> Judged:
     upper = [c for c in path[1:]]
     found = [f for c in upper for f in _malformed(c)]
-    found += _dates(path, now) + _algorithms(path)
+    found += _dates(path, now, anchored=True) + _algorithms(path)
     found += _validator_findings(path, host, now, leaf_found + found)
     return Judged(path, tuple(found))
 

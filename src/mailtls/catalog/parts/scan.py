@@ -27,7 +27,7 @@ _ENTRIES = (
         "cert.expired",
         C,
         "Certificate expired",
-        "The server certificate {subject} expired on {not_after} ({days} ago).",
+        "The {role} {subject} expired on {not_after} ({days} ago).",
         "Renew the certificate and install it on the server, with its intermediates. "
         "Do not accept the expired certificate in the client: an attacker can present "
         "an old certificate whose key was stolen or retired.",
@@ -38,7 +38,7 @@ _ENTRIES = (
         "cert.not_yet_valid",
         C,
         "Certificate not yet valid",
-        "The server certificate {subject} is valid only from {not_before}.",
+        "The {role} {subject} is valid only from {not_before}.",
         "Check the clock of the server and of this machine (NTP). If both are right, "
         "the certificate was issued with a future start date: have it reissued.",
         (RFC5280,),
@@ -357,6 +357,11 @@ UI_STRINGS: tuple[str, ...] = (
     "Fix",
     "OK",
     "not tested",
+    "certificate",  # certificate roles (the role param; "certificate" when not known)
+    "server certificate",
+    "intermediate CA certificate",
+    "root CA certificate",
+    "trust anchor",
     "Mozilla roots via certifi",  # trust store names (the trust param)
     "system store",
     "critical",
@@ -392,6 +397,6 @@ PLURALS: tuple[tuple[str, str], ...] = (
     ("{count} endpoint scanned", "{count} endpoints scanned"),
 )
 
-PART = Part("mailtls", _ENTRIES, UI_STRINGS, frozenset({"phase", "trust"}), PLURALS,
+PART = Part("mailtls", _ENTRIES, UI_STRINGS, frozenset({"phase", "trust", "role"}), PLURALS,
             (("days", "{count} day", "{count} days"), ("bits", "{count} bit", "{count} bits"),
              ("min_bits", "{count} bit", "{count} bits")))
