@@ -28,6 +28,7 @@ import click
 from .. import __version__
 from ..catalog import pick_language, tr
 from ..failures import exception_text
+from . import early
 
 EXIT_USAGE = 64
 EXIT_NOINPUT = 66
@@ -167,6 +168,7 @@ def _exit_code(exc: SystemExit) -> int:
 def run(group: click.Group, args: Sequence[str], prog_name: str = "mailtls") -> int:
     """Run ``group`` on ``args`` under the contract above; the exit status."""
     args = list(args)
+    early.restore()
     if os.environ.get("MAILTLS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
 

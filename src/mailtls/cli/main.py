@@ -9,9 +9,13 @@ from __future__ import annotations
 import importlib
 import sys
 
-import click
+from . import early
 
-from .exits import ContractGroup, run
+early.install_for_program()  # before the imports below: an interrupt in them exits 130
+
+import click  # noqa: E402
+
+from .exits import ContractGroup, run  # noqa: E402
 
 COMMANDS: dict[str, str] = {
     "scan": "mailtls.cli.scan:scan_command",

@@ -388,7 +388,7 @@ def _print(
         with console.capture() as capture:
             _render(results, notes, deep, language, as_of, console)
     except Exception:
-        results = [_renderable(r, deep, language, console.width) for r in results]
+        results = [_renderable(r, deep, language, console) for r in results]
         with console.capture() as capture:
             _render(results, notes, deep, language, as_of, console)
     sys.stdout.write(capture.get())
@@ -417,7 +417,7 @@ def _render(
     render_summary(results, console, language)
 
 
-def _renderable(result: ScanResult, deep: bool, language: str, width: int) -> ScanResult:
+def _renderable(result: ScanResult, deep: bool, language: str, console: Console) -> ScanResult:
     """``result`` if it renders alone, else its target with the internal error."""
     import io
 
@@ -425,7 +425,7 @@ def _renderable(result: ScanResult, deep: bool, language: str, width: int) -> Sc
 
     from .render import render_deep, render_details, render_table
 
-    scratch = Console(file=io.StringIO(), width=width)
+    scratch = Console(file=io.StringIO(), width=console.width, force_terminal=console.is_terminal)
     try:
         render_table([result], scratch, language)
         if deep:
