@@ -184,3 +184,18 @@ def test_deep_pipe_lines_are_label_value_pairs(results: list[ScanResult]) -> Non
     lines = render([deep], "zh_CN", deep=True).splitlines()
     assert "    Heartbleed（CVE-2014-0160）：无漏洞" in lines
     assert all(line == line.rstrip() for line in lines)
+
+
+@pytest.mark.parametrize(
+    ("lang", "vulnerable", "sound"),
+    [("en", "ROBOT (RSA padding oracle): vulnerable (strong oracle)",
+      "ROBOT (RSA padding oracle): not vulnerable"),
+     ("zh_CN", "ROBOT（RSA 填充预言机）：存在漏洞（强预言机）", "ROBOT（RSA 填充预言机）：无漏洞")],
+)  # fmt: skip
+def test_deep_view_shows_robot(results: list[ScanResult], lang: str, vulnerable: str,
+                               sound: str) -> None:  # fmt: skip
+    bad = _with_deep(results[0], protocols={"TLSv1.2": True}, robot="vulnerable",
+                     robot_oracle="strong")  # fmt: skip
+    assert "    " + vulnerable in render([bad], lang, deep=True).splitlines()
+    good = _with_deep(results[0], protocols={"TLSv1.2": True}, robot="not vulnerable")
+    assert "    " + sound in render([good], lang, deep=True).splitlines()

@@ -166,6 +166,11 @@ def test_vulnerabilities_fail_even_an_mx() -> None:
     ccs = replace(MODERN_SERVER, ccs_injection="vulnerable")
     assert grade(result("smtp://mx.example:25", ccs)).letter == "C"
     assert grade(result("imap://mail.example:143", ccs)).letter == "F"
+    robot = replace(MODERN_SERVER, robot="vulnerable", robot_oracle="strong")
+    assert grade(result("submission://mail.example:587", robot)).letter == "F"
+    assert grade(result("smtp://mx.example:25", robot)).letter == "C"
+    sound = replace(MODERN_SERVER, robot="not vulnerable")
+    assert grade(result("submission://mail.example:587", sound)).letter != "F"
 
 
 def test_findings_count_when_the_observation_cannot_tell() -> None:

@@ -129,6 +129,14 @@ def _verdict(value: str | None, lang: str) -> Text:
     return Text(tr(value, lang), style=style)
 
 
+def _robot(deep: DeepObservation, lang: str) -> Text:
+    verdict = _verdict(deep.robot, lang)
+    if deep.robot == "vulnerable" and deep.robot_oracle:
+        oracle = tr(f"{deep.robot_oracle} oracle", lang)
+        verdict.append(f"（{oracle}）" if lang == "zh_CN" else f" ({oracle})")
+    return verdict
+
+
 def _fallback(deep: DeepObservation, lang: str) -> Text:
     """TLS_FALLBACK_SCSV: not applicable when there is no lower version to fall back to."""
     offered = [v for v in FALLBACK_VERSIONS if deep.protocols.get(v)]
@@ -142,6 +150,7 @@ def _vulnerabilities(deep: DeepObservation, console: Console, lang: str) -> None
     rows: Rows = (
         ("Heartbleed (CVE-2014-0160)", _verdict(deep.heartbleed, lang)),
         ("CCS injection (CVE-2014-0224)", _verdict(deep.ccs_injection, lang)),
+        ("ROBOT (RSA padding oracle)", _robot(deep, lang)),
         ("Compression", _yes_no(deep.compression, lang, False)),
         ("Secure renegotiation", _yes_no(deep.secure_renegotiation, lang)),
         ("Client-initiated renegotiation", _yes_no(deep.client_renegotiation, lang, False)),

@@ -44,6 +44,7 @@ def _intermittent(deep: DeepObservation) -> bool | None:
 RULES: tuple[Rule, ...] = (
     Rule("vuln.heartbleed", lambda d: _flag(d.heartbleed), "Heartbleed", "F", "F"),
     Rule("vuln.ccs_injection", lambda d: _flag(d.ccs_injection), "CCS injection", "F", "C"),
+    Rule("vuln.robot", lambda d: _flag(d.robot), "ROBOT (RSA padding oracle)", "F", "C"),
     Rule("starttls.command_injection", lambda d: _flag(d.starttls_injection),
          "STARTTLS command injection", "F", "C"),
     Rule("tls.compression", lambda d: d.compression, "TLS compression (CRIME)", "C", "A-"),

@@ -237,6 +237,7 @@ UI_STRINGS = (
     "3DES (64-bit block, SWEET32)",
     "Heartbleed",
     "CCS injection",
+    "ROBOT (RSA padding oracle)",
     "TLS compression (CRIME)",
     "insecure renegotiation",
     "STARTTLS command injection",
