@@ -201,6 +201,24 @@ class GradeInfo:
 PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 
 
+class ProbeOutcome(enum.Enum):
+    """Why one deep-scan probe has no result: internal outcome ids, not catalogue ids."""
+
+    THROTTLED = "throttled"  # 421 or refused connections, still after the retries
+    FAILED = "failed"  # the connection failed otherwise (closed, timeout, handshake)
+    BUDGET = "budget"  # the connection budget was spent
+    ERROR = "error"  # an exception inside mailtls's probe (a bug, a parser surprise)
+
+
+@dataclass(frozen=True)
+class ProbeFailure:
+    """One deep-scan probe that ended without its result (``DeepObservation.outcomes``)."""
+
+    probe: str  # what the connection or probe was for ("TLSv1.2 suites", "fallback SCSV")
+    outcome: ProbeOutcome
+    cause: str | None = None  # the catalogue id of the failure (conn.rate_limited, ...)
+
+
 @dataclass(frozen=True)
 class DeepObservation:
     """What ``scan --deep`` saw of one endpoint, beyond the one handshake of a plain scan.
@@ -239,3 +257,4 @@ class DeepObservation:
     connections: int = 0
     incomplete: bool = False
     notes: tuple[str, ...] = ()
+    outcomes: tuple[ProbeFailure, ...] = ()  # the probes without a result, and why

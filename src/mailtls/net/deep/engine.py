@@ -12,6 +12,9 @@
 3. What is still open: preference orders the picks did not decide, groups, the fallback
    SCSV, the Heartbleed / CCS probes if no connection carried them, TLS 1.3-only chains.
 
+Each probe is isolated (``Scan._isolated``): whatever it raises leaves its own results
+unknown (None), with a ProbeFailure in ``outcomes`` and a note; the others stand.
+
 Silent closes, resets and timeouts are never a "no" at first sight (context.settle): one
 second look, without the DHE suites a server may choke on. Every connection also feeds the
 collectors (context.py): certificates, DH sizes, curves, compression, renegotiation_info,
@@ -22,7 +25,8 @@ server saw, the caller's plain probe included (``already``).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
@@ -53,6 +57,16 @@ V = ProtocolVersion
 TOP_VERSIONS = (V.TLSv1_3, V.TLSv1_2, V.TLSv1_1, V.TLSv1_0)
 ALL = (V.SSLv2, V.SSLv3, V.TLSv1_0, V.TLSv1_1, V.TLSv1_2, V.TLSv1_3)
 LABEL = dict(zip(ALL, PROTOCOLS, strict=True))
+FULL = "full handshake"
+#: the probes' names in outcomes and notes (Scan methods run under _isolated)
+PROBES = {
+    "_tls13": "TLS 1.3", "_tls12": "TLS 1.2", "_legacy": "TLS 1.1 and below",
+    "_sslv2": "SSLv2", "_full": FULL, "_full_at": FULL, "_orders": "preference order",
+    "_fallback": "fallback SCSV", "_leftover_probes": "Heartbleed and CCS",
+    "_injection": "STARTTLS injection", "_robot": "ROBOT", "_groups": "groups",
+    "_tls13_chains": "TLS 1.3 certificates",
+}  # fmt: skip
+Job = Coroutine[Any, Any, None]
 
 
 class Scan:
@@ -68,22 +82,47 @@ class Scan:
         self.resumption: dict[str, bool | None] = {"ids": None, "tickets": None}
         self.fallback: bool | None = None
         self.client_reneg: bool | None = None
+        self.failed: set[str] = set()  # probes that raised (see _isolated)
         self.robot: RobotResult | None = None
 
     # --- phase 1 and 2 ---------------------------------------------------------------
 
     async def run(self) -> DeepObservation:
         first_offer = TLS13_SUITES + TLS12_SUITES
-        groups = self.ctx.tls13_groups.proposal()
-        groups += [g for g in self.ctx.tls12_groups.proposal() if g not in groups]
-        p1 = await self.ctx.tls13(first_offer, "top version", groups=groups, versions=TOP_VERSIONS)
+        p1 = await self._top(first_offer)
         top = p1.version if p1 is not None and p1.answered else None
-        t12 = asyncio.create_task(self._tls12(p1, top, first_offer))
-        jobs = [self._tls13(p1, top, first_offer), self._legacy(p1, top, first_offer), t12]
-        jobs += [self._sslv2(), self._full(t12)]
-        await asyncio.gather(*jobs)
+        t12 = asyncio.create_task(self._isolated(self._tls12(p1, top, first_offer)))
+        jobs = [self._tls13(p1, top, first_offer), self._legacy(p1, top, first_offer)]
+        await asyncio.gather(t12, self._gather(*jobs, self._sslv2(), self._full(t12)))
         await self._finish()
         return self.observation()
+
+    async def _isolated(self, job: Job, what: str | None = None) -> None:
+        """The boundary of one probe: whatever it raises leaves its own results unknown
+        (None), with an outcome and a note; the other probes stand (design.md)."""
+        name = str(getattr(job, "__name__", "probe"))
+        what = what or PROBES.get(name, name.strip("_"))
+        try:
+            await job
+        except Exception as exc:  # a probe's failure is data, never the scan's end
+            self.failed.add(what)
+            self.ctx.runner.crashed(what, exc)
+
+    async def _gather(self, *jobs: Job) -> None:
+        await asyncio.gather(*(self._isolated(job) for job in jobs))
+
+    async def _top(self, offer: Sequence[int]) -> Flight | None:
+        """The first hello: every version, every suite (None when it failed)."""
+        groups = self.ctx.tls13_groups.proposal()
+        groups += [g for g in self.ctx.tls12_groups.proposal() if g not in groups]
+        found: list[Flight | None] = [None]
+
+        async def probe() -> None:
+            found[0] = await self.ctx.tls13(offer, "top version", groups=groups,
+                                            versions=TOP_VERSIONS)  # fmt: skip
+
+        await self._isolated(probe(), "top version")
+        return found[0]
 
     async def _tls13(self, p1: Flight | None, top: V | None, offer: Sequence[int]) -> None:
         if top == V.TLSv1_3 and p1 is not None:
@@ -203,7 +242,7 @@ class Scan:
     # --- full handshakes ---------------------------------------------------------------
 
     async def _full(self, t12: asyncio.Task[None]) -> None:
-        await t12
+        await t12  # isolated: never raises
         r12 = self.results.get(V.TLSv1_2)
         if r12 is None or not r12.supported:
             return  # decided in _finish, once the older versions are known
@@ -295,15 +334,16 @@ class Scan:
 
     async def _finish(self) -> None:
         best = self._best_legacy()
-        if self.full is None and best in PROTO:
-            await self._full_at(best, self.results[best])
-        elif self.full is None and self._has(V.TLSv1_3):
-            await self._full_at(V.TLSv1_3, None)
+        retry = self.full is None and FULL not in self.failed
+        if retry and best in PROTO:
+            await self._isolated(self._full_at(best, self.results[best]))
+        elif retry and self._has(V.TLSv1_3):
+            await self._isolated(self._full_at(V.TLSv1_3, None))
         jobs = [self._orders(), self._fallback(), self._leftover_probes(), self._injection()]
         jobs.append(self._robot())
-        await asyncio.gather(*jobs)
-        await self._groups()
-        await self._tls13_chains()
+        await self._gather(*jobs)
+        await self._gather(self._groups())
+        await self._gather(self._tls13_chains())
 
     def _has(self, v: V) -> bool:
         r = self.results.get(v)
@@ -472,6 +512,7 @@ class Scan:
             connections=runner.connections,
             incomplete=incomplete,
             notes=tuple(runner.notes),
+            outcomes=tuple(runner.outcomes),
         )
 
 

@@ -8,21 +8,25 @@ STARTTLS (or nothing, for implicit TLS) and hands the raw stream to a hook. The 
 - shares the scan's per-address limit (default 2 at once), or in ``gentle`` mode allows one
   connection at a time with a pause between them;
 - treats a ``421`` (conn.rate_limited), a refused connection, a connection closed before
-  TLS and a missing STARTTLS as "the server is throttling or flaky", not as an answer:
-  it backs off exponentially (bounded) and retries a bounded number of times; after that
-  the probe's result is None (unknown) and ``incomplete`` is set. A throttled probe is
-  never reported as "not supported".
+  TLS and a missing STARTTLS (starttls.not_offered) as "the server is throttling or
+  flaky", not as an answer: it backs off exponentially (bounded) and retries a bounded
+  number of times; after that the probe's result is None (unknown) and ``incomplete`` is
+  set. A throttled probe is never reported as "not supported".
+- records every probe that ended without its result in ``outcomes`` (data for the checks:
+  model.ProbeFailure, with the failure's catalogue id as its cause), and in ``notes`` (words
+  for people, never read by a check).
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TypeVar
 
-from ...model import Target
+from ...model import ProbeFailure, ProbeOutcome, Target
 from ...proto import Dialogue, make_dialogue
 from ..probe import Session, open_session
 from ..stream import Stream
@@ -31,8 +35,12 @@ Limiter = Callable[[str], asyncio.Semaphore]
 Hook = Callable[[Stream], Awaitable[object]]
 T = TypeVar("T")
 
-#: failures that say "not now" rather than "no": retried after a pause
-TRANSIENT = frozenset({"conn.rate_limited", "conn.refused", "conn.closed", "starttls.missing"})
+#: failures (catalogue ids) that say "not now" rather than "no": retried after a pause
+TRANSIENT = frozenset({"conn.rate_limited", "conn.refused", "conn.closed", "starttls.not_offered"})
+#: the failures among them that are the server holding the scanner back
+THROTTLING = frozenset({"conn.rate_limited", "conn.refused"})
+INTERNAL_ERROR = "scan.internal_error"  # the catalogue's id for a failure inside mailtls
+log = logging.getLogger("mailtls")
 
 
 @dataclass
@@ -60,6 +68,7 @@ class Runner:
     connections: int = 0
     incomplete: bool = False
     notes: list[str] = field(default_factory=list)
+    outcomes: list[ProbeFailure] = field(default_factory=list)
     starttls_seen: list[bool] = field(default_factory=list)
     trail: list[str] = field(default_factory=list)  # what each connection was for
     _slots: dict[str, asyncio.Semaphore] = field(default_factory=dict)
@@ -81,11 +90,27 @@ class Runner:
         if text not in self.notes:
             self.notes.append(text)
 
+    def fail(self, what: str, outcome: ProbeOutcome, cause: str | None, detail: str) -> None:
+        """The probe ``what`` ends without its result: unknown, and the scan incomplete."""
+        self.incomplete = True
+        failure = ProbeFailure(what, outcome, cause)
+        if failure not in self.outcomes:
+            self.outcomes.append(failure)
+        self.note(f"{what}: {cause or outcome.value} ({detail})" if detail else what)
+
+    def crashed(self, what: str, exc: Exception) -> None:
+        """An exception escaped the probe ``what`` (a bug, or a parser surprised by a
+        strange reply): its result is unknown, the other probes stand."""
+        log.debug("deep probe %r failed", what, exc_info=exc)
+        message = " ".join(str(exc).split())[:200]
+        text = f"{type(exc).__name__}: {message}" if message else type(exc).__name__
+        self.fail(what, ProbeOutcome.ERROR, INTERNAL_ERROR, text)
+
     def take(self) -> bool:
         """Count one connection; False when the budget is spent."""
         if self.connections >= self.budget.max_connections:
-            self.incomplete = True
-            self.note(f"connection budget of {self.budget.max_connections} spent")
+            detail = f"budget of {self.budget.max_connections} spent"
+            self.fail("connections", ProbeOutcome.BUDGET, None, detail)
             return False
         self.connections += 1
         return True
@@ -117,8 +142,9 @@ class Runner:
                 return session.after_tls, d
             finding_id, reason = failure
             if finding_id not in TRANSIENT or attempt == self.budget.retries:
-                self.incomplete = True
-                self.note(f"{what}: {finding_id} ({reason})")
+                throttled = finding_id in THROTTLING
+                outcome = ProbeOutcome.THROTTLED if throttled else ProbeOutcome.FAILED
+                self.fail(what, outcome, finding_id, reason)
                 return None, d
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.budget.max_backoff)
@@ -153,5 +179,5 @@ def _failure(session: Session, d: Dialogue) -> tuple[str, str] | None:
     if session.failure is not None:
         return session.failure
     if d.result.starttls_offered is False:
-        return ("starttls.missing", "STARTTLS was not offered on this connection")
+        return ("starttls.not_offered", "STARTTLS was not offered on this connection")
     return ("conn.closed", "no TLS stage reached")
