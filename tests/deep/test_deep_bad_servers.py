@@ -11,7 +11,8 @@ from collections.abc import Awaitable, Callable
 
 import pytest
 
-from mailtls.model import PROTOCOLS, DeepObservation, Target
+from mailtls.checks.tls import tls_findings
+from mailtls.model import PROTOCOLS, DeepObservation, ProbeOutcome, Target
 from mailtls.net.deep import Budget, deep_probe
 from mailtls.proto.tls import build_record
 from support.tlsfakes import smtp_front
@@ -101,7 +102,12 @@ def test_misbehaving_server_gives_a_clear_result(name: str) -> None:
 def test_throttling_server_is_unknown_and_incomplete_never_negative() -> None:
     obs, took = _scan(silence, throttle=True)
     assert all(obs.protocols.get(p) is None for p in PROTOCOLS), obs.protocols
-    assert obs.incomplete and any("rate_limited" in n for n in obs.notes)
+    assert obs.incomplete and obs.notes
+    causes = {(o.outcome, o.cause) for o in obs.outcomes}
+    assert causes == {(ProbeOutcome.THROTTLED, "conn.rate_limited")}, obs.outcomes
+    assert {f.id for f in tls_findings(obs)} == {"scan.incomplete"}
+    (finding,) = tls_findings(obs)
+    assert "the server throttled" in finding.params["reasons"]
     assert obs.heartbleed is None and obs.secure_renegotiation is None
     # every probe retried once after a back-off, and gave up
     assert obs.connections >= 2 * 3

@@ -4,6 +4,7 @@ checks/tls.py and checks/mail.py, the JSON document and the terminal view."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import jsonschema
@@ -14,7 +15,16 @@ from mailtls.checks.mail import mail_findings
 from mailtls.checks.tls import tls_findings
 from mailtls.cli.render import render_deep
 from mailtls.export.json import render_scan
-from mailtls.model import DeepObservation, GradeInfo, Observation, ScanResult, Severity, Target
+from mailtls.model import (
+    DeepObservation,
+    GradeInfo,
+    Observation,
+    ProbeFailure,
+    ProbeOutcome,
+    ScanResult,
+    Severity,
+    Target,
+)
 from mailtls.net.deep.groups import TLS13_GROUPS, GroupTracker
 from mailtls.net.deep.suites import VersionResult, decide_order, infer_order
 from mailtls.proto.tls import NamedGroup as G
@@ -107,6 +117,7 @@ BAD = DeepObservation(
     starttls_injection_evidence=("250 NOOP answered in TLS",), mail_without_tls=250,
     starttls_seen=(True, False, True), incomplete=True,
     notes=("TLSv1.2 suites: conn.rate_limited (421 too many connections)",),
+    outcomes=(ProbeFailure("TLSv1.2 suites", ProbeOutcome.THROTTLED, "conn.rate_limited"),),
 )  # fmt: skip
 
 
@@ -123,6 +134,26 @@ def test_every_tls_rule_fires_on_a_bad_server() -> None:
     assert by_id["kex.dh_weak"].severity is Severity.CRITICAL  # below 1024 bits
     assert by_id["kex.no_forward_secrecy"].severity is Severity.MEDIUM  # prefers NULL-SHA
     assert "the server throttled" in by_id["scan.incomplete"].params["reasons"]
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "notes", "throttled"),
+    [
+        ((ProbeFailure("SSLv2", ProbeOutcome.THROTTLED, "conn.refused"),), (), True),
+        ((ProbeFailure("SSLv2", ProbeOutcome.FAILED, "conn.timeout"),), (), False),
+        ((ProbeFailure("fallback SCSV", ProbeOutcome.ERROR, "scan.internal_error"),), (), False),
+        # words in the notes are for people: a check never reads them
+        ((), ("SSLv2: conn.rate_limited (421 refused)",), False),
+    ],
+)
+def test_incomplete_reads_the_outcomes_not_the_notes(
+    outcomes: tuple[ProbeFailure, ...], notes: tuple[str, ...], throttled: bool
+) -> None:
+    deep = DeepObservation(incomplete=True, outcomes=outcomes, notes=notes)
+    (finding,) = tls_findings(deep)
+    assert finding.id == "scan.incomplete"
+    expected = "the server throttled" if throttled else "some probes could not be completed"
+    assert expected in finding.params["reasons"]
 
 
 def test_no_rule_reads_unknown_as_no() -> None:
@@ -196,6 +227,8 @@ def test_json_document_validates_and_names_suites() -> None:
     assert suites["SSLv2"][0]["code"] == "0x010080"
     assert result["tls"]["protocols"] == ["SSLv2", "SSLv3", "TLSv1"]
     assert result["grade"]["letter"] == "C" and result["incomplete"] is True
+    assert result["outcomes"] == [
+        {"probe": "TLSv1.2 suites", "outcome": "throttled", "cause": "conn.rate_limited"}]
 
 
 @pytest.mark.parametrize("lang", ["en", "zh_CN"])
@@ -205,3 +238,18 @@ def test_terminal_view_renders(lang: str) -> None:
     text = console.export_text()
     assert "NULL-SHA" in text and "SSLv3" in text
     assert ("协议" if lang == "zh_CN" else "Protocols") in text
+
+
+def test_every_failure_id_of_the_runner_is_a_catalogue_id() -> None:
+    """Outcome causes are finding ids of the catalogue (issue 9, item 8): the ids the
+    runner retries on, the one it names itself, and the one for a probe that raised."""
+    from mailtls.catalog import ENTRIES
+    from mailtls.net.deep import runner
+
+    assert runner.TRANSIENT | runner.THROTTLING | {runner.INTERNAL_ERROR} <= set(ENTRIES)
+    assert runner.THROTTLING <= runner.TRANSIENT
+    import inspect
+
+    source = inspect.getsource(runner)
+    named = set(re.findall(r'"((?:conn|starttls|tls|scan)\.[a-z_.]+)"', source))
+    assert named and named <= set(ENTRIES), named - set(ENTRIES)

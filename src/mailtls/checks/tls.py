@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 
 from ..catalog import new_finding
-from ..model import DeepObservation, Finding, Severity
+from ..model import DeepObservation, Finding, ProbeOutcome, Severity
 from ..proto.tls.registry import CipherSuite, cipher_suite, sslv2_cipher
 
 Rule = Callable[[DeepObservation], list[Finding]]
@@ -163,9 +163,10 @@ def _second_version(deep: DeepObservation) -> str:
 
 
 def incomplete(deep: DeepObservation) -> list[Finding]:
+    """Read from the probes' outcomes (data), never from the notes (words for people)."""
     if not deep.incomplete:
         return []
-    throttled = any("rate_limited" in n or "refused" in n for n in deep.notes)
+    throttled = any(o.outcome is ProbeOutcome.THROTTLED for o in deep.outcomes)
     reasons = (
         "the server throttled or refused connections"
         if throttled

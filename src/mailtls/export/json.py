@@ -112,6 +112,8 @@ def _deep_extra(r: ScanResult, lang: str) -> dict[str, Any]:
             "starttls_seen": list(deep.starttls_seen),
         }
         out["notes"] = list(deep.notes)
+        out["outcomes"] = [{"probe": o.probe, "outcome": o.outcome.value, "cause": o.cause}
+                           for o in deep.outcomes]  # fmt: skip
     return out
 
 
