@@ -21,7 +21,8 @@ from .verify import TrustStore
 
 #: after these the endpoint never reached its TLS stage: nothing for --deep to look at
 NO_DEEP = frozenset({"conn.refused", "conn.timeout", "conn.rate_limited", "conn.resolve_failed",
-                     "conn.protocol_error", "conn.closed", "starttls.refused"})  # fmt: skip
+                     "conn.protocol_error", "conn.closed", "starttls.refused",
+                     "conn.wrong_scheme.tls", "conn.wrong_scheme.plain"})  # fmt: skip
 
 
 @dataclass(frozen=True)

@@ -201,3 +201,18 @@ def test_a_slow_greeting_is_scanned_normally(lab_files) -> None:  # type: ignore
     assert result.certificate is not None
     assert (True, "EHLO mailtls.invalid") in fake.log  # the dialogue went on inside TLS
     assert not any(f.id.startswith("conn.") for f in result.findings)
+
+
+def test_deep_scan_is_not_run_on_the_wrong_scheme(lab_files) -> None:  # type: ignore[no-untyped-def]
+    """--deep on smtp:// against a TLS port: the finding names the scheme; no deep probes
+    (they would speak SMTP to a TLS port for the whole budget)."""
+    from mailtls.scan import ScanOptions, scan
+
+    async def main() -> list[ScanResult]:
+        async with serving(greets_after_tls, tls_context(lab_files)) as port:
+            options = ScanOptions(store=STORE, timeout=30, deep=True)
+            return await scan([Target("smtp", LOOPBACK, port)], options)
+
+    (result,) = asyncio.run(main())
+    assert primary(result) == "conn.wrong_scheme.tls"
+    assert result.deep is None
