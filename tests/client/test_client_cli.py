@@ -119,7 +119,7 @@ def test_bad_input_is_refused(submit_lab: SubmitLab, body: Path, extra: list[str
 def test_missing_password_file(submit_lab: SubmitLab, body: Path, tmp_path: Path) -> None:
     r = send(submit_lab, "good", "--subject", "x", "--body-file", str(body), "--user", "alice",
              "--password-file", str(tmp_path / "nope"), "--json")
-    assert r.exit_code == 2
+    assert r.exit_code == 66  # EX_NOINPUT
     d = doc(r)
     assert d["error"]["id"] == "client.password_file_unreadable"
     assert "no such file" in d["error"]["detail"]
@@ -148,3 +148,20 @@ def test_real_process_and_exit_status(submit_lab: SubmitLab, pwfile: Path, body:
     assert p.returncode == 2
     assert "Certificate expired [cert.expired]" in p.stderr
     assert "Traceback" not in p.stderr and submit_lab.password not in p.stderr + p.stdout
+
+
+@pytest.mark.parametrize("missing", ["--body-file", "--ca-file"])
+def test_unreadable_input_file_is_66(tmp_path: Path, missing: str) -> None:
+    body = tmp_path / "body.txt"
+    body.write_text("hello\n")
+    files = {"--body-file": str(body), "--ca-file": None}
+    files[missing] = str(tmp_path / "absent")
+    args = [sys.executable, "-m", "mailtls", "send", "--server", "submission://127.0.0.1:9",
+            "--from", "a@localhost", "--to", "b@localhost", "--subject", "x", "--json"]
+    for option, value in files.items():
+        if value is not None:
+            args += [option, value]
+    p = subprocess.run(args, capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert p.returncode == 66, p.stdout + p.stderr
+    assert "absent" in json.loads(p.stdout)["error"]["message"]
+    assert "Traceback" not in p.stderr

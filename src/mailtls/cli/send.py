@@ -23,6 +23,7 @@ from ..errors import ConfigError, TargetError
 from ..export.json import finding_dict
 from ..model import Finding
 from ..targets import parse_resolve
+from .exits import EXIT_NOINPUT, InputFileError
 
 SEND_SCHEMA = 1
 MAX_MESSAGE = 100 * 1024 * 1024
@@ -85,10 +86,10 @@ def _message(
 def _read(path: Path, option: str) -> bytes:
     try:
         if path.stat().st_size > MAX_MESSAGE:
-            raise click.UsageError(f"{option} {path}: larger than 100 MiB")
+            raise InputFileError(f"{option} {path}: larger than 100 MiB")
         return path.read_bytes()
     except OSError as exc:
-        raise click.UsageError(f"{option} {path}: cannot read it ({exc.strerror})") from None
+        raise InputFileError(f"{option} {path}: cannot read it ({exc.strerror})") from None
 
 
 def _emit(doc: dict[str, Any], as_json: bool, lang: str, warnings: list[Finding]) -> None:
@@ -169,10 +170,12 @@ def send_command(server: str, sender: str, to: tuple[str, ...], file: Path | Non
     except MailTLSClientError as exc:
         _emit(_error_doc(exc.finding, language, exc.certificate), as_json, language, warnings)
         sys.exit(2)
-    except _Stop as stop:
+    except _Stop as stop:  # the password file cannot be read
         _emit(_error_doc(stop.finding, language), as_json, language, warnings)
-        sys.exit(2)
-    except (ValueError, ConfigError, TargetError) as exc:
+        sys.exit(EXIT_NOINPUT)
+    except ConfigError as exc:  # a --ca-file that cannot be read or is no certificate file
+        raise InputFileError(str(exc)) from None
+    except (ValueError, TargetError) as exc:
         raise click.UsageError(str(exc)) from None
     doc = {"schema": SEND_SCHEMA, "sent": True, "queue_id": result.queue_id,
            "reply": result.reply, "recipients": list(result.recipients)}
