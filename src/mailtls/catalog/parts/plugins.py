@@ -1,0 +1,42 @@
+"""Catalogue part "plugins": the words of ``mailtls check`` (Nagios/Icinga) and
+``mailtls exporter`` (Prometheus), gettext domain mailtls-plugins.
+
+The plugin states (OK, WARNING, CRITICAL, UNKNOWN) and metric names are conventions that
+monitoring systems read, and are never translated; the sentences around them are.
+"""
+
+from __future__ import annotations
+
+from ..entry import Part
+
+UI_STRINGS: tuple[str, ...] = (
+    # mailtls check (mailtls.export.nagios)
+    "{target} ({address})",
+    "{target}: {what}",
+    "; ",
+    "certificate verified",
+    "expires {date} ({left})",
+    "expired {date} ({ago})",
+    "not reachable: {title}",
+    "not checked: {title}",
+    # mailtls exporter (mailtls.cli.exporter)
+    "mailtls exporter listening on http://{address}/ (metrics: /metrics, probes: /probe)",
+    "no target: give /probe?target=SCHEME://HOST[:PORT]",
+    "too many targets in one probe: {count} (at most {limit})",
+    "target {target} is not allowed: add it to the inventory or to --allow",
+    "bad target {target}: {error}",
+    "too many probes at once (at most {limit}); try again later",
+    "not found: the exporter serves /metrics and /probe",
+    "--listen {listen}: expected ADDRESS:PORT",
+    "nothing to probe: give --allow PATTERN, --targets FILE or --inventory FILE",
+    "pass over {count} targets done in {seconds} s",
+    "stopping",
+)
+
+PLURALS: tuple[tuple[str, str], ...] = (
+    ("{count} day left", "{count} days left"),
+    ("{count} day ago", "{count} days ago"),
+    ("threshold {count} day", "threshold {count} days"),
+)
+
+PART = Part("mailtls-plugins", (), UI_STRINGS, plurals=PLURALS)
