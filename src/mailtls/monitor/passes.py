@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..model import Finding, ScanResult, Target
-from ..scan import ScanOptions, scan
+from ..scan import ScanInterrupted, ScanOptions, scan
 from ..store import Baseline, HistoryStore, ObservationRecord, StoredAlert
 from ..verify import TrustStore
 from .inventory import Endpoint, Inventory, Thresholds
@@ -105,9 +105,11 @@ async def run_pass(inventory: Inventory, store: HistoryStore, *, now: dt.datetim
                              concurrency=inventory.concurrency, warn_days=warn, now=now),
                  on_result)
             for (ca, warn), members in groups.items()))
-    except asyncio.CancelledError:
+    except (ScanInterrupted, asyncio.CancelledError):
+        # stopped (SIGTERM): what finished is committed; no verdict on a partial pass
         report.interrupted = True
-        raise
+        store.finish_pass(pass_id, now or clock(), len(report.records))
+        return report
     judge(store, report, endpoints, now or clock())
     store.prune((now or clock()) - dt.timedelta(days=inventory.retention_days))
     store.finish_pass(pass_id, now or clock(), len(report.records))
