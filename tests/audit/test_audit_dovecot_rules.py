@@ -29,8 +29,38 @@ def test_good_file_has_no_finding(dovecot: Audit, certs: dict) -> None:
 def test_ssl_disabled(dovecot: Audit, certs: dict) -> None:
     bad = dovecot(good(certs).replace("ssl = required", "ssl = no"))
     assert at(bad, "dovecot.ssl_disabled") == [("dovecot.conf", 2)]
-    inner = dovecot(good(certs) + "local 127.0.0.2 {\n  ssl = no\n}\n")
+    inner = dovecot(good(certs) + "local 192.0.2.1 {\n  ssl = no\n}\n")
     assert at(inner, "dovecot.ssl_disabled") == [("dovecot.conf", 7)]
+
+
+@pytest.mark.parametrize("block", ["local 127.0.0.2", "remote 127.0.0.0/8", "local ::1",
+                                   "remote 192.0.2.0/24 {\n  local 127.0.0.1"])
+def test_loopback_is_not_exposed(dovecot: Audit, certs: dict, block: str) -> None:
+    """Dovecot treats local connections as secured: nothing crosses the network."""
+    closing = "}\n" * (block.count("{") + 1)
+    text = good(certs) + f"{block} {{\n  ssl = no\n  disable_plaintext_auth = no\n{closing}"
+    found = dovecot(text)
+    assert at(found, "dovecot.ssl_disabled") == at(found, "dovecot.plaintext_auth") == []
+
+
+def test_trusted_networks_allow_plaintext_anyway(dovecot: Audit, certs: dict) -> None:
+    block = "remote 10.1.0.0/16 {\n  disable_plaintext_auth = no\n}\n"
+    trusted = good(certs) + "login_trusted_networks = 10.0.0.0/8 192.0.2.7\n" + block
+    assert at(dovecot(trusted), "dovecot.plaintext_auth") == []
+    other = good(certs) + "login_trusted_networks = 10.2.0.0/16\n" + block
+    assert at(dovecot(other), "dovecot.plaintext_auth") == [("dovecot.conf", 8)]
+
+
+def test_protocol_block_names_its_protocol(dovecot: Audit, certs: dict) -> None:
+    text = good(certs).replace("imap pop3", "imap pop3 sieve") + (
+        "protocol sieve {\n  ssl = no\n}\n")
+    found = dovecot(text)
+    assert at(found, "dovecot.ssl_disabled") == [("dovecot.conf", 7)]
+    assert found[0].params["protocols"] == "ManageSieve"
+    not_served = dovecot(good(certs) + "protocol sieve {\n  ssl = no\n}\n")
+    assert at(not_served, "dovecot.ssl_disabled") == []
+    lmtp = dovecot(good(certs) + "protocol lmtp {\n  ssl = no\n}\n")
+    assert at(lmtp, "dovecot.ssl_disabled") == []
 
 
 def test_ssl_not_required(dovecot: Audit, certs: dict) -> None:

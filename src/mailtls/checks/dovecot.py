@@ -4,19 +4,34 @@ Settings are read per scope: the global one and every filter block (``local``,
 ``remote``, ``local_name``, ``protocol``, nested too). A finding points at the line that
 sets the value, or, for a default, at the first line of dovecot.conf; its fix is the
 Dovecot line to write there.
+
+Dovecot considers a connection secured when it uses TLS, comes from
+``login_trusted_networks``, or is local (its remote address is its local address:
+loopback). A ``local``/``remote`` block that only matches loopback addresses therefore
+exposes nothing on the network, and a ``remote`` block inside the trusted networks allows
+clear-text passwords that Dovecot allows there anyway. A ``protocol`` block only speaks
+for its protocol (``protocol sieve { ssl = no }`` is about ManageSieve), and only when
+that protocol is served.
 """
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 
 from ..catalog import new_finding
-from ..config.dovecot import DovecotConfig, DSetting
+from ..catalog.parts.audit import OBSOLETE_REASONS
+from ..config.dovecot import DovecotConfig, DSetting, is_true
 from ..model import Finding, Location
 from .certfiles import DOVECOT, CertContext, KeyPair, check_pair
 
 LEGACY = ("sslv3", "tlsv1", "tlsv1.1", "any")
 DEFAULT_ORIGIN = "Dovecot default"
+#: protocols whose clients log in (lmtp, lda, doveadm: no user passwords from clients)
+LOGIN_PROTOCOLS = {"imap": "IMAP", "pop3": "POP3", "sieve": "ManageSieve",
+                   "managesieve": "ManageSieve", "submission": "Submission"}
+LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 Rule = Callable[[DovecotConfig, CertContext, str], list[Finding]]
 
@@ -35,10 +50,54 @@ def _loc(c: DovecotConfig, s: DSetting | None) -> Location:
     return Location(str(c.path), 1)
 
 
+def _networks(text: str) -> list[Network] | None:
+    """The networks of a filter argument or login_trusted_networks; None if one is a name."""
+    nets: list[Network] = []
+    for word in text.replace(",", " ").split():
+        try:
+            nets.append(ipaddress.ip_network(word.strip("[]"), strict=False))
+        except ValueError:
+            return None
+    return nets
+
+
+def _within(nets: list[Network] | None, outer: list[Network] | tuple[Network, ...]) -> bool:
+    return bool(nets) and all(
+        any(n.version == o.version and n.subnet_of(o) for o in outer)  # type: ignore[arg-type]
+        for n in nets or ())
+
+
+def _loopback(scope: tuple[str, ...]) -> bool:
+    """Only connections on the host itself match: a local or remote address in loopback."""
+    return any(h.split()[0] in ("local", "remote") and _within(
+        _networks(h.partition(" ")[2]), LOOPBACK) for h in scope)
+
+
+def _trusted(c: DovecotConfig, scope: tuple[str, ...]) -> bool:
+    trusted = _networks(c.value("login_trusted_networks"))
+    return any(h.split()[0] == "remote" and _within(_networks(h.partition(" ")[2]), trusted or ())
+               for h in scope)
+
+
+def _served(c: DovecotConfig, scope: tuple[str, ...]) -> list[str]:
+    """The login protocols that the scope's settings apply to, as display names."""
+    served = [p for p in c.value("protocols").split() if p in LOGIN_PROTOCOLS]
+    for h in scope:
+        kind, _, arg = h.partition(" ")
+        if kind == "protocol":
+            served = [p for p in served if p in arg.replace(",", " ").split()]
+    return list(dict.fromkeys(LOGIN_PROTOCOLS[p] for p in served))
+
+
+def _exposed(c: DovecotConfig, s: DSetting) -> str:
+    """The protocols a setting of ``s.scope`` exposes on the network ("" when none)."""
+    return "" if _loopback(s.scope) else ", ".join(_served(c, s.scope))
+
+
 def ssl_disabled(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
     return [new_finding("dovecot.ssl_disabled", location=_loc(c, s), fix="ssl = required",
-                        where=_where(s), scope=_scope(s.scope))
-            for s in _explicit(c, "ssl") if s.value.lower() == "no"]
+                        where=_where(s), scope=_scope(s.scope), protocols=_exposed(c, s))
+            for s in _explicit(c, "ssl") if s.value == "no" and _exposed(c, s)]
 
 
 def _explicit(c: DovecotConfig, key: str) -> list[DSetting]:
@@ -53,36 +112,77 @@ def _explicit(c: DovecotConfig, key: str) -> list[DSetting]:
 
 def ssl_not_required(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
     out = []
-    protocols = [p for p in c.value("protocols").split() if p not in ("lmtp", "none")]
-    covered = protocols and all(c.value("ssl", (f"protocol {p}",)) == "required"
-                                for p in protocols)
+    protocols = [p for p in c.value("protocols").split() if p in LOGIN_PROTOCOLS]
+    optional = [LOGIN_PROTOCOLS[p] for p in protocols
+                if c.value("ssl", (f"protocol {p}",)) == "yes"]
     glob = c.setting("ssl")
-    if c.value("ssl").lower() == "yes" and not covered:
+    if c.value("ssl") == "yes" and optional:
         out.append(new_finding("dovecot.ssl_not_required", location=_loc(c, glob),
-                               fix="ssl = required", where=_where(glob), scope=""))
+                               fix="ssl = required", where=_where(glob), scope="",
+                               protocols=", ".join(dict.fromkeys(optional))))
     out += [new_finding("dovecot.ssl_not_required", location=_loc(c, s), fix="ssl = required",
-                        where=_where(s), scope=_scope(s.scope))
-            for s in _explicit(c, "ssl") if s.scope and s.value.lower() == "yes"]
+                        where=_where(s), scope=_scope(s.scope), protocols=_exposed(c, s))
+            for s in _explicit(c, "ssl") if s.scope and s.value == "yes" and _exposed(c, s)]
     return out
 
 
 def plaintext_auth(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
+    def exposed(s: DSetting) -> bool:
+        return bool(_exposed(c, s)) and not _trusted(c, s.scope)
+
     out = [new_finding("dovecot.plaintext_auth", location=_loc(c, s),
                        fix="disable_plaintext_auth = yes", setting="disable_plaintext_auth = no",
                        where=_where(s), scope=_scope(s.scope))
-           for s in _explicit(c, "disable_plaintext_auth") if s.value.lower() == "no"]
+           for s in _explicit(c, "disable_plaintext_auth") if s.value.lower() == "no"
+           and exposed(s)]
     out += [new_finding("dovecot.plaintext_auth", location=_loc(c, s),
                         fix="auth_allow_cleartext = no", setting="auth_allow_cleartext = yes",
                         where=_where(s), scope=_scope(s.scope))
-            for s in _explicit(c, "auth_allow_cleartext") if s.value.lower() == "yes"]
+            for s in _explicit(c, "auth_allow_cleartext") if is_true(s.value) and exposed(s)]
     return out
 
 
 def legacy_protocols(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
     return [new_finding("dovecot.legacy_protocols", location=_loc(c, s),
                         fix="ssl_min_protocol = TLSv1.2", value=s.value, where=_where(s),
-                        scope=_scope(s.scope))
+                        scope=_scope(s.scope), setting=_as_written(s))
             for s in _explicit(c, "ssl_min_protocol") if s.value.lower() in LEGACY]
+
+
+def _as_written(s: DSetting) -> str:
+    """The line as written: ``ssl_protocols = !SSLv3`` for what Dovecot reads as TLSv1."""
+    return " ".join(s.text.split()) if s.written else f"{s.key} = {s.value}"
+
+
+def obsolete_setting(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
+    out = []
+    for o in c.obsolete:
+        s = next((x for x in c.settings if (x.file, x.line) == (o.file, o.line)), None)
+        if s is not None and s.key == "ssl_min_protocol" and s.value.lower() in LEGACY:
+            continue  # dovecot.legacy_protocols reports (and fixes) this line
+        reason = ("converted" if o.new else "unconvertible" if o.key == "ssl_protocols"
+                  else "dropped")
+        fix = (f"{s.key} = {s.value}" if s is not None else
+               "ssl_min_protocol = TLSv1.2" if reason == "unconvertible" else None)
+        out.append(new_finding("dovecot.obsolete_setting",
+                               location=Location(o.file, o.line, snippet=f"{o.key} = {o.value}"),
+                               fix=fix, setting=f"{o.key} = {o.value}",
+                               where=f"{o.file}:{o.line}", reason=OBSOLETE_REASONS[reason]))
+    return out
+
+
+def doveconf_notes(c: DovecotConfig) -> list[Finding]:
+    """How the file was judged when doveconf could not be asked."""
+    run = c.doveconf
+    if run is None or run.status == "ok":
+        return []
+    if run.status == "missing":
+        return [new_finding("dovecot.doveconf_missing", location=Location(str(c.path), 1),
+                            file=str(c.path))]
+    v = c.version_setting
+    return [new_finding("dovecot.doveconf_other_version", location=_loc(c, v),
+                        installed=run.installed, version=c.version, file=str(c.path),
+                        where=_where(v) if v else f"{c.path}:1")]
 
 
 def _scope_host(scope: tuple[str, ...], host: str) -> str:
@@ -97,7 +197,7 @@ def certificate_files(c: DovecotConfig, ctx: CertContext, host: str) -> list[Fin
     out: list[Finding] = []
     seen: set[tuple[str, str, str]] = set()
     for scope in c.scopes():
-        if c.value("ssl", scope).lower() == "no":
+        if c.value("ssl", scope) == "no":
             continue
         cs, ks = c.setting("ssl_cert", scope), c.setting("ssl_key", scope)
         if scope and (cs is None or cs.scope != scope) and (ks is None or ks.scope != scope):
@@ -121,6 +221,7 @@ RULES: tuple[Rule, ...] = (
     ssl_not_required,
     plaintext_auth,
     legacy_protocols,
+    obsolete_setting,
     certificate_files,
 )
 
@@ -135,6 +236,7 @@ def audit_dovecot(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding
     ]
     if any(p.fatal and p.file == str(c.path) for p in c.problems):
         return findings
+    findings += doveconf_notes(c)
     for rule in RULES:
         findings += rule(c, ctx, host)
     return findings

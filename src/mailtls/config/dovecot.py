@@ -7,6 +7,15 @@ directory; a missing ``!include_try`` is fine), ``<file`` values (kept as writte
 ``doveconf -n`` prints them), and sections ``NAME [ARG] { ... }``. The filter sections
 ``local``, ``remote``, ``local_name`` and ``protocol`` override global settings for the
 connections they match; the effective value in a filter is the innermost one set.
+
+Obsolete settings are read as ``doveconf`` 2.3 reads them (``old-set-parser.c``):
+``ssl_protocols`` becomes ``ssl_min_protocol`` (the lowest protocol it enables),
+``ssl_cert_file``/``ssl_key_file``/``ssl_ca_file`` become ``ssl_cert = <file``...,
+``ssl_disable`` becomes ``ssl`` (inverted), and the DH parameter settings are dropped.
+Dovecot 2.4's layout (``dovecot_config_version`` first, the ``ssl_server { ... }`` and
+``ssl_client { ... }`` named filters whose settings take the filter name as prefix,
+``ssl_server_cert_file`` naming a file directly) is read too. ``$name`` in a value is the
+value ``name`` had at that point (``protocols = $protocols imap``).
 """
 
 from __future__ import annotations
@@ -16,9 +25,13 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import files
 from .files import Problem
+
+if TYPE_CHECKING:
+    from .doveconf import Doveconf
 
 FILTERS = ("local", "remote", "local_name", "protocol")
 MAX_INCLUDE_DEPTH = 20
@@ -40,6 +53,61 @@ RENAMED = {
     "ssl_server_key_file": "ssl_key",
     "ssl_server_ca_file": "ssl_ca",
 }
+#: Dovecot 2.4 named filters whose settings carry the filter's name as prefix
+NAMED_FILTERS = ("ssl_server", "ssl_client")
+#: names only Dovecot 2.4 knows (a 2.3 doveconf refuses them: "Unknown setting")
+ONLY_24 = frozenset({"dovecot_config_version", "dovecot_storage_version", "auth_allow_cleartext",
+                     *RENAMED, *NAMED_FILTERS})
+#: 2.4 settings that the named filters' short names stand for (``ssl_server { cert_file }``)
+PREFIXED_24 = frozenset({*RENAMED, "ssl_server_key_password", "ssl_server_dh_file",
+                         "ssl_server_prefer_ciphers", "ssl_server_request_client_cert",
+                         "ssl_server_require_crl", "ssl_server_cert_username_field",
+                         "ssl_server_alt_cert_file", "ssl_server_alt_key_file",
+                         "ssl_client_ca_file", "ssl_client_ca_dir", "ssl_client_cert_file",
+                         "ssl_client_key_file", "ssl_client_require_valid_cert"})
+#: 2.3 names Dovecot 2.4 no longer knows (it refuses them)
+ONLY_23 = frozenset({"ssl_cert", "ssl_key", "ssl_ca", "disable_plaintext_auth", "ssl_protocols",
+                     "ssl_dh_parameters_length", "ssl_parameters_regenerate", "ssl_cert_file",
+                     "ssl_key_file", "ssl_ca_file", "ssl_disable", "ssl_dh",
+                     "ssl_prefer_server_ciphers"})
+#: what Dovecot accepts for the values the rules read (others stop it at start)
+CHOICES = {"ssl": ("yes", "no", "required")}
+BOOLEANS = frozenset({"disable_plaintext_auth", "auth_allow_cleartext", "verbose_ssl",
+                      "ssl_prefer_server_ciphers", "ssl_require_crl",
+                      "ssl_client_require_valid_cert"})
+#: ssl_protocols -> ssl_min_protocol, as Dovecot 2.3's ssl_protocols_to_min_protocol()
+PROTOCOL_VERSIONS = ("SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2")
+FILE_KEYS = {"ssl_cert_file": "ssl_cert", "ssl_key_file": "ssl_key", "ssl_ca_file": "ssl_ca"}
+DROPPED = frozenset({"ssl_parameters_regenerate", "ssl_dh_parameters_length"})
+
+
+def min_protocol(ssl_protocols: str) -> tuple[str | None, str]:
+    """(ssl_min_protocol, "") as doveconf 2.3 derives it, or (None, the reason it cannot)."""
+    state = dict.fromkeys(PROTOCOL_VERSIONS, 0)
+    explicit = False
+    for word in ssl_protocols.replace(",", " ").split():
+        name = word[1:] if word.startswith("!") else word
+        if name not in state:
+            return None, f"Unrecognized protocol '{name}'"
+        state[name] = -1 if word.startswith("!") else 1
+        explicit = explicit or not word.startswith("!")
+    wanted = 1 if explicit else 0
+    for name in PROTOCOL_VERSIONS:
+        if state[name] == wanted:
+            return name, ""
+    return None, "All protocols disabled"
+
+
+@dataclass(frozen=True)
+class Obsolete:
+    """A setting doveconf reads under another name, or ignores (``new`` empty)."""
+
+    key: str
+    value: str
+    file: str
+    line: int
+    new: str  # the setting it became ("" when dropped or not convertible)
+    error: str = ""  # why doveconf could not convert it
 
 
 @dataclass(frozen=True)
@@ -50,6 +118,7 @@ class DSetting:
     line: int
     scope: tuple[str, ...]  # section headers from the outside in: ("local 127.0.0.2",)
     text: str = ""
+    written: str = ""  # the key as written when Dovecot reads it under another name
 
     @property
     def is_file_value(self) -> bool:
@@ -69,6 +138,10 @@ class DovecotConfig:
     settings: list[DSetting] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
     files: list[str] = field(default_factory=list)  # every file read, in order
+    obsolete: list[Obsolete] = field(default_factory=list)
+    version: str = "2.3"  # "2.4" when the first setting is dovecot_config_version = 2.4...
+    version_setting: DSetting | None = None
+    doveconf: Doveconf | None = None  # how doveconf judged the file (None: not asked)
 
     def scopes(self) -> list[tuple[str, ...]]:
         """The global scope and every filter scope (nested filters included)."""
@@ -94,6 +167,17 @@ class DovecotConfig:
     def flat(self) -> dict[tuple[tuple[str, ...], str], str]:
         """(scope, key) -> value, the last assignment winning: what ``doveconf -n`` shows."""
         return {(s.scope, s.key): s.value for s in self.settings}
+
+
+def _valid(key: str, value: str) -> bool:
+    """Whether Dovecot accepts the value (booleans: yes/y/1/no, any case; enums exact)."""
+    if key in BOOLEANS:
+        return value.lower() in ("yes", "y", "1", "no")
+    return key not in CHOICES or value in CHOICES[key]
+
+
+def is_true(value: str) -> bool:
+    return value.lower() in ("yes", "y", "1")
 
 
 def _strip_comment(line: str) -> str:
@@ -178,26 +262,87 @@ class _Reader:
                 else:
                     scope = scope[:-1]
             elif line.endswith("{") and "=" not in line:
-                scope = (*scope, " ".join(line[:-1].split()))
+                scope = self._open(file, number, scope, " ".join(line[:-1].split()))
             elif "=" in line:
-                key, _, value = line.partition("=")
-                key = key.strip()
-                if not key or " " in key:
-                    self.config.problems.append(Problem(file, number, files.P_DOVECOT_SYNTAX,
-                                                        line[:200]))
-                    continue
-                value = _unquote(value.strip())
-                key = RENAMED.get(key, key)
-                if key in ("ssl_cert", "ssl_key", "ssl_ca") and value and line.partition(
-                        "=")[0].strip() in RENAMED:
-                    value = "<" + value  # 2.4 names a file directly
-                self.config.settings.append(DSetting(key, value, file, number, scope, line))
+                self._assign(file, number, line, scope)
             else:
                 self.config.problems.append(Problem(file, number, files.P_DOVECOT_SYNTAX,
                                                     line[:200]))
         if len(scope) > entry_depth and self.stack and len(self.stack) == 1:
             self.config.problems.append(Problem(file, 0, files.P_DOVECOT_BLOCK, scope[-1]))
         return scope
+
+    def _open(self, file: str, number: int, scope: tuple[str, ...], header: str
+              ) -> tuple[str, ...]:
+        kind = header.split()[0]
+        filters = [h.split()[0] for h in scope if h.split()[0] in FILTERS]
+        if kind in ("local", "remote", "local_name") and "protocol" in filters:
+            self._problem(file, number, files.P_FILTER_NESTING, header)
+        if kind in NAMED_FILTERS:
+            self._version_check(file, number, kind, header)
+        return (*scope, header)
+
+    def _problem(self, file: str, number: int, problem: str, context: str) -> None:
+        self.config.problems.append(Problem(file, number, problem, context[:200]))
+
+    def _version_check(self, file: str, number: int, key: str, line: str) -> None:
+        v24 = self.config.version == "2.4"
+        if (key in ONLY_24 and not v24) or (key in ONLY_23 and v24):
+            self._problem(file, number, files.P_UNKNOWN_23 if not v24 else files.P_UNKNOWN_24,
+                          line)
+
+    def _assign(self, file: str, number: int, line: str, scope: tuple[str, ...]) -> None:
+        key, _, value = line.partition("=")
+        key = key.strip()
+        if not key or " " in key:
+            self._problem(file, number, files.P_DOVECOT_SYNTAX, line)
+            return
+        value = self._expand(_unquote(value.strip()), scope)
+        named = [h for h in scope if h in NAMED_FILTERS]
+        if named and not key.startswith(named[-1] + "_") and f"{named[-1]}_{key}" in PREFIXED_24:
+            key = f"{named[-1]}_{key}"
+        scope = tuple(h for h in scope if h not in NAMED_FILTERS)
+        if key == "dovecot_config_version" and not self.config.settings:
+            self.config.version = "2.4" if not value.startswith(("2.3", "2.2")) else "2.3"
+        self._version_check(file, number, key, line)
+        written, key, value = key, *self._rename(file, number, key, value)
+        if not key:
+            return
+        if not _valid(key, value):
+            self._problem(file, number, files.P_BAD_VALUE, line)
+        s = DSetting(key, value, file, number, scope, line, written if written != key else "")
+        self.config.settings.append(s)
+        if written == "dovecot_config_version" and len(self.config.settings) == 1:
+            self.config.version_setting = s
+
+    def _rename(self, file: str, number: int, key: str, value: str) -> tuple[str, str]:
+        """(key, value) as Dovecot reads the setting; key "" when it drops the line."""
+        if key in RENAMED:
+            return RENAMED[key], ("<" + value if value and not value.startswith("<") else value)
+        new, new_value, error = "", value, ""
+        if key == "ssl_protocols":
+            minimum, error = min_protocol(value)
+            new, new_value = ("ssl_min_protocol", minimum) if minimum else ("", value)
+        elif key in FILE_KEYS and value:
+            new, new_value = FILE_KEYS[key], "<" + value
+        elif key == "ssl_disable":
+            new, new_value = "ssl", {"yes": "no", "no": "yes"}.get(value.lower(), value)
+        elif key not in DROPPED and key not in FILE_KEYS:
+            return key, value
+        self.config.obsolete.append(Obsolete(key, value, file, number, new, error))
+        return new, new_value
+
+    def _expand(self, value: str, scope: tuple[str, ...]) -> str:
+        """``$name`` -> the value ``name`` has at this point (doveconf 2.3 does the same)."""
+        if "$" not in value or self.config.version != "2.3":
+            return value
+        words = []
+        for word in value.split(" "):
+            if word.startswith("$") and word[1:].replace("_", "a").isalnum():
+                s = self.config.setting(word[1:], scope)
+                word = s.value if s is not None else ""
+            words.append(word)
+        return " ".join(words)
 
     def _include(self, line: str, path: Path, scope: tuple[str, ...], number: int
                  ) -> tuple[str, ...]:
@@ -215,10 +360,21 @@ class _Reader:
         return scope
 
 
-def load_dovecot(path: Path) -> DovecotConfig:
-    """Read a dovecot.conf with its includes; problems are kept, never raised."""
+def load_dovecot(path: Path, doveconf: str | None = "auto") -> DovecotConfig:
+    """Read a dovecot.conf with its includes; problems are kept, never raised.
+
+    ``doveconf``: the doveconf to check the file with ("auto": the installed one, None: none).
+    """
     config = DovecotConfig(path)
     _Reader(config).read(path, (), None)
+    if any(p.fatal and p.file == str(path) for p in config.problems):
+        return config
+    from .doveconf import Doveconf, merge, run_doveconf
+
+    run = (run_doveconf(path, config.version, None if doveconf == "auto" else doveconf)
+           if doveconf is not None else Doveconf("missing"))
+    config.doveconf = run
+    config.problems = merge(config.problems, run)
     return config
 
 

@@ -36,6 +36,11 @@ P_INCLUDE_DEPTH = CONFIG_PROBLEMS["include_depth"]
 P_DOVECOT_SYNTAX = CONFIG_PROBLEMS["dovecot_syntax"]
 P_DOVECOT_BLOCK = CONFIG_PROBLEMS["dovecot_block"]
 P_VALUE_FILE = CONFIG_PROBLEMS["value_file"]
+P_DOVECONF = CONFIG_PROBLEMS["doveconf"]
+P_FILTER_NESTING = CONFIG_PROBLEMS["filter_nesting"]
+P_UNKNOWN_23 = CONFIG_PROBLEMS["unknown_23"]
+P_UNKNOWN_24 = CONFIG_PROBLEMS["unknown_24"]
+P_BAD_VALUE = CONFIG_PROBLEMS["bad_value"]
 
 #: problems after which the file could not be audited at all (exit status 3)
 FATAL = frozenset({P_MISSING, P_UNREADABLE, P_NOT_FILE, P_BINARY, P_TOO_LARGE})

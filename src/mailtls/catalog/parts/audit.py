@@ -258,7 +258,7 @@ _DOVECOT = (
         "dovecot.ssl_disabled",
         H,
         "Dovecot TLS disabled",
-        "ssl = no ({where}{scope}): IMAP and POP3 passwords and mail travel in clear text.",
+        "ssl = no ({where}{scope}): passwords and mail of {protocols} travel in clear text.",
         "Set ssl = required and configure ssl_cert and ssl_key.",
         (DOVECOT_SSL, RFC8314),
         319,
@@ -267,7 +267,7 @@ _DOVECOT = (
         "dovecot.ssl_not_required",
         M,
         "Dovecot TLS optional",
-        "ssl = yes ({where}{scope}) lets clients use IMAP and POP3 without TLS.",
+        "ssl = yes ({where}{scope}) lets clients use {protocols} without TLS.",
         "Set ssl = required so that every session uses STARTTLS or implicit TLS.",
         (DOVECOT_SSL, RFC8314),
         319,
@@ -286,14 +286,56 @@ _DOVECOT = (
         "dovecot.legacy_protocols",
         M,
         "Dovecot allows legacy TLS versions",
-        "ssl_min_protocol = {value} ({where}{scope}) allows protocol versions deprecated by "
-        "RFC 8996.",
+        "{setting} ({where}{scope}) makes {value} the lowest protocol version: Dovecot accepts "
+        "versions deprecated by RFC 8996.",
         "Set ssl_min_protocol = TLSv1.2.",
         (RFC8996, DOVECOT_SSL),
         327,
     ),
+    Entry(
+        "dovecot.obsolete_setting",
+        L,
+        "Obsolete Dovecot setting",
+        "{setting} ({where}) is obsolete: {reason}.",
+        "Write the setting under its current name (doveconf -n prints the configuration as "
+        "Dovecot reads it), or delete the line when Dovecot ignores it.",
+        (DOVECOT_SSL,),
+        None,
+    ),
+    Entry(
+        "dovecot.doveconf_missing",
+        Severity.INFO,
+        "Configuration not checked by doveconf",
+        "doveconf could not be run, so {file} was checked by mailtls's own reading only: it "
+        "knows the settings it audits, not every setting that stops Dovecot.",
+        "Run the audit where Dovecot is installed, or check the file with 'doveconf -c FILE "
+        "-n' before deploying it.",
+        (DOVECOT_SSL,),
+        None,
+    ),
+    Entry(
+        "dovecot.doveconf_other_version",
+        Severity.INFO,
+        "Configuration written for another Dovecot version",
+        "The installed doveconf is Dovecot {installed}, but {where} declares Dovecot "
+        "{version}: doveconf was not used, and {file} was checked by mailtls's own reading of "
+        "the {version} syntax only.",
+        "Check the file with the doveconf of the Dovecot version that will run it.",
+        (DOVECOT_SSL,),
+        None,
+    ),
     *_cert_entries(1),
 )
+
+#: Why a Dovecot setting is obsolete (the {reason} of dovecot.obsolete_setting, msgids)
+OBSOLETE_REASONS = MappingProxyType({
+    "converted": "Dovecot reads it under its current name and warns at each start",
+    "unconvertible": "Dovecot cannot turn this ssl_protocols value into ssl_min_protocol (it "
+    "names a protocol Dovecot does not know, such as SSLv2, or disables them all), so it logs "
+    "an error at each start and keeps the default ssl_min_protocol",
+    "dropped": "Dovecot ignores it (DH parameters are no longer generated) and warns at each "
+    "start",
+})
 
 #: What can be wrong with a configuration file: ``mailtls.config.files`` names each by
 #: its key (``Problem.problem`` holds the sentence, the msgid that fills ``{problem}``).
@@ -318,6 +360,14 @@ CONFIG_PROBLEMS = MappingProxyType({
     "dovecot_syntax": "Dovecot cannot parse this line.",
     "dovecot_block": "A block is not closed with '}' before the end of the file.",
     "value_file": "The file named by this '<' value cannot be read.",
+    "doveconf": "doveconf refuses this configuration, so Dovecot will not start.",
+    "filter_nesting": "Dovecot 2.3 refuses a local, remote or local_name block inside a "
+    "protocol block (write protocol blocks inside them), so Dovecot will not start.",
+    "unknown_23": "Dovecot 2.3 does not know this setting (Dovecot 2.4 syntax), so it will not "
+    "start.",
+    "unknown_24": "Dovecot 2.4 (dovecot_config_version) no longer knows this setting, so it "
+    "will not start.",
+    "bad_value": "Dovecot refuses this value, so it will not start.",
 })
 
 UI_STRINGS = (
@@ -347,6 +397,6 @@ UI_STRINGS = (
 PART = Part(
     "mailtls-audit",
     _POSTFIX + _DOVECOT,
-    UI_STRINGS + tuple(CONFIG_PROBLEMS.values()),
+    UI_STRINGS + tuple(CONFIG_PROBLEMS.values()) + tuple(OBSOLETE_REASONS.values()),
     frozenset({"problem", "where", "destination", "reason"}),
 )
