@@ -7,9 +7,9 @@
 #     stopped (and disabled) if they run: the tests start private instances on loopback.
 set -eu
 
-BINARIES="postfix dovecot doveadm swaks msmtp curl openssl"
-PACKAGES_DPKG="postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql"
-APT_PACKAGES="postfix dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql"
+BINARIES="postfix dovecot doveadm swaks msmtp curl openssl prometheus promtool"
+PACKAGES_DPKG="postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus"
+APT_PACKAGES="postfix dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus"
 
 say() { printf 'install-deps: %s\n' "$*"; }
 

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "completion": "mailtls.cli.completion:completion_command",
     "monitor": "mailtls.cli.monitor:monitor_command",
     "check": "mailtls.cli.check:check_command",
+    "exporter": "mailtls.cli.exporter:exporter_command",
 }
 
 
