@@ -34,6 +34,7 @@ class CA:
                 .add_extension(x509.BasicConstraints(ca=True, path_length=None), True)
                 .add_extension(x509.KeyUsage(False, False, False, False, False, True, True,
                                              False, False), True)
+                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
                 .sign(key, hashes.SHA256()))
         return cls(name, key, cert)
 
@@ -48,6 +49,9 @@ class CA:
                 .add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), False)
                 .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
                 .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), False)
+                .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                    self.key.public_key()), False)
+                .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
                 .sign(self.key, hashes.SHA256()))
 
 
