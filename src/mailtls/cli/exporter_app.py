@@ -193,7 +193,7 @@ class App:
                  schedule: Schedule | None = None) -> None:  # fmt: skip
         self.loop, self.allow, self.limits, self.schedule = loop, allow, limits, schedule
         self.busy = threading.BoundedSemaphore(limits.max_probes)
-        disable_created_metrics()  # no *_created series: they only double the counters
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # no *_created series
         self.registry = CollectorRegistry(auto_describe=True)
         ProcessCollector(registry=self.registry)
         self.requests = Counter("mailtls_exporter_probe_requests", "/probe requests by outcome",
