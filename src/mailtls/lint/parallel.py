@@ -14,19 +14,25 @@ is named, and the parts that only shared the pool with it are still computed.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+import sys
+import types
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
+
+if TYPE_CHECKING:  # imported when a pool starts: a serial run does not pay for them
+    import multiprocessing.context
+    from concurrent.futures import Future, ProcessPoolExecutor
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-#: Imported once by the fork server, so that a worker starts with them loaded.
-PRELOAD = ["mailtls.lint.engine"]
+#: Imported once by the fork server, so that a worker starts with them loaded (the
+#: scanners, not the tree-sitter grammars: each is loaded by the first file that needs it).
+PRELOAD = ["mailtls.lint.engine", "mailtls.lint.python", "mailtls.lint.configs",
+           "mailtls.lint.shell", "mailtls.lint.ts_special"]
 
 
 @dataclass(frozen=True)
@@ -38,10 +44,14 @@ class Lost(Generic[T]):
 
 
 def start_method() -> str:
+    import multiprocessing
+
     return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 
 
 def context() -> multiprocessing.context.BaseContext:
+    import multiprocessing
+
     ctx = multiprocessing.get_context(start_method())
     if start_method() == "forkserver":
         ctx.set_forkserver_preload(PRELOAD)
@@ -54,10 +64,31 @@ def warm() -> None:
         from multiprocessing import forkserver
 
         context()
-        forkserver.ensure_running()
+        with _main_hidden():
+            forkserver.ensure_running()
+
+
+@contextmanager
+def _main_hidden() -> Iterator[None]:
+    """Start workers without the caller's ``__main__``.
+
+    ``spawn`` and ``forkserver`` import the main script again in each worker. The work
+    here is a function of this package, so nothing of the script is needed: hiding it
+    saves each worker the import of the whole command line (click, rich, ...) and keeps
+    a library caller's unguarded script from running again in every worker.
+    """
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 def _why(exc: BaseException) -> str:
+    from concurrent.futures.process import BrokenProcessPool
+
     if isinstance(exc, BrokenProcessPool):
         return "the worker process died (killed, out of memory, or a crash in a parser)"
     return f"{type(exc).__name__}: {exc}"
@@ -66,10 +97,13 @@ def _why(exc: BaseException) -> str:
 def run(work: Callable[[T], R], items: Sequence[T], jobs: int,
         while_waiting: Callable[[], object] | None = None) -> list[R | Lost[T]]:
     """``work(item)`` for each item in ``jobs`` workers, in order; failures as :class:`Lost`."""
+    from concurrent.futures import ProcessPoolExecutor
+
     outcomes: list[R | Lost[T]] = []
     pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context())
     try:
-        futures: list[Future[R]] = [pool.submit(work, item) for item in items]
+        with _main_hidden():  # the workers start at the first submit
+            futures: list[Future[R]] = [pool.submit(work, item) for item in items]
         if while_waiting is not None:
             while_waiting()
         for i, future in enumerate(futures):
@@ -86,13 +120,18 @@ def run(work: Callable[[T], R], items: Sequence[T], jobs: int,
 
 def alone(work: Callable[[T], R], items: Sequence[T]) -> list[R | Lost[T]]:
     """Each item in a one-worker pool, one at a time: a death is that item's own."""
+    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
+
     out: list[R | Lost[T]] = []
     pool: ProcessPoolExecutor | None = None
     try:
         for item in items:
             pool = pool or ProcessPoolExecutor(max_workers=1, mp_context=context())
             try:
-                out.append(pool.submit(work, item).result())
+                with _main_hidden():
+                    future = pool.submit(work, item)
+                out.append(future.result())
             except Exception as exc:
                 out.append(Lost(item, _why(exc)))
                 if isinstance(exc, BrokenProcessPool):
