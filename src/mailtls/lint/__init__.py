@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import grammars
+from . import grammars, parallel
 from .engine import Options, Report, lint_files
 from .walk import WalkError, changed_since, collect, only_changed
 
@@ -26,6 +26,8 @@ def lint_paths(
     options: Options | None = None,
 ) -> Report:
     """Lint files and folders; ``since`` keeps only files changed since that git revision."""
+    if (options is None or options.jobs != 1) and any(p.is_dir() for p in paths):
+        parallel.warm()  # a folder: the fork server loads the scanners during the walk
     files = collect(paths, exclude)
     if since is not None:
         changed: set[str] = set()
