@@ -25,6 +25,7 @@ MAIN = ("compatibility_level = 3.6\n"
         "smtp_tls_protocols = >=TLSv1.2\nsmtp_tls_mandatory_protocols = >=TLSv1.2\n")
 MASTER = ("smtp inet n - y - - smtpd\n"
           "submission inet n - y - - smtpd\n  -o smtpd_sasl_auth_enable=yes\n"
+          "  -o smtpd_tls_chain_files=CERTDIR/key.pem,CERTDIR/cert.pem\n"
           "  -o smtpd_tls_auth_only=yes\n"
           "smtp unix - - y - - smtp\n")
 
@@ -40,7 +41,9 @@ def pf(tmp_path: Path) -> Path:
     d = tmp_path / "postfix"
     d.mkdir()
     (d / "main.cf").write_text(MAIN)
-    (d / "master.cf").write_text(MASTER)
+    (d / "master.cf").write_text(MASTER.replace("CERTDIR", str(d)))
+    for name in ("key.pem", "cert.pem"):  # a certificate is configured: encrypt is offered
+        (d / name).write_text("")
     return d
 
 

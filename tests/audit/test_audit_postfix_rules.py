@@ -101,7 +101,10 @@ def test_legacy_protocols(postfix: AuditPostfix, certs: dict, value: str) -> Non
 
 def test_legacy_protocols_default_and_override(postfix: AuditPostfix, certs: dict) -> None:
     main = good_main(certs).replace("smtpd_tls_mandatory_protocols = >=TLSv1.2\n", "# x\n")
-    bad = postfix(main)  # the default >=TLSv1, reported at the line that enables TLS
+    # level may reads smtpd_tls_protocols only: the default mandatory one is not used
+    assert at(postfix(main), "postfix.legacy_protocols") == []
+    bad = postfix(main.replace("smtpd_tls_security_level = may", "smtpd_tls_security_level = "
+                               "encrypt"))  # the default >=TLSv1, at the line that makes it used
     assert at(bad, "postfix.legacy_protocols") == [("main.cf", 4)]
     master = MASTER.replace("smtpd\n", "smtpd\n  -o smtpd_tls_protocols=>=TLSv1.1\n", 1)
     bad = postfix(good_main(certs), master)

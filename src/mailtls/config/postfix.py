@@ -23,10 +23,16 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from ..catalog.parts.audit import CONFIG_PROBLEMS
 from . import files
 from .defaults import SERVICE_SUFFIXES, Defaults, load_defaults, mydomain_for
 from .files import Problem
 from .macro import Expander, MacroError, references
+
+P_DUPLICATE_SERVICE = CONFIG_PROBLEMS["duplicate_service"]
+P_UNKNOWN_OPTION = CONFIG_PROBLEMS["unknown_option"]
+#: defaults whose text is a reply template or a local(8) path, not parameter references
+_NOT_REFERENCES = frozenset({"default_rbl_reply", "forward_path"})
 
 DEFAULT_SERVICES = (  # what an installation's master.cf always has, when it cannot be read
     ("smtp", "inet", "smtpd"),
@@ -182,13 +188,20 @@ def _service(first: int, last: int, line: str, where: list[int], file: str,
 def parse_master(text: str, file: str) -> tuple[list[Service], list[Problem]]:
     services: list[Service] = []
     problems: list[Problem] = []
+    seen: dict[str, int] = {}
     for first, last, line, where in logical_lines(text):
         if line[0].isspace():
             problems.append(Problem(file, first, files.P_LEADING_SPACE, line.strip()[:200]))
             continue
         svc = _service(first, last, line, where, file, problems)
-        if svc is not None:
-            services.append(svc)
+        if svc is None:
+            continue
+        if svc.key in seen:
+            problems.append(Problem(file, first, P_DUPLICATE_SERVICE,
+                                    f"{svc.key} (first at line {seen[svc.key]})"))
+            continue
+        seen[svc.key] = first
+        services.append(svc)
     return services, problems
 
 
@@ -277,18 +290,40 @@ class PostfixConfig:
         names = set(self.main) | {"config_directory"}
         if not self.defaults.complete:
             return names  # without the full list of Postfix's parameters, show all
+        referenced = self._referenced()
+        return {n for n in names if self.defaults.known(n) or n in referenced}
+
+    def _referenced(self) -> set[str]:
+        """Names some value refers to, and the per-service names of master.cf's services."""
         referenced: set[str] = set()
         for s in self.main.values():  # an overridden earlier assignment refers to nothing
             referenced.update(references(s.value))
         for svc in self.services:  # a -o value sees the service's own -o names first
             for o in svc.overrides.values():
                 referenced.update(n for n in references(o.value) if n not in svc.overrides)
+        for name, value in self.defaults.values.items():  # renamed: postscreen_dnsbl_ttl
+            if name not in _NOT_REFERENCES and "$" in value:
+                referenced.update(_safe_references(value))
         classes = self.main.get("smtpd_restriction_classes")
         if classes:
             referenced.update(re.split(r"[\s,]+", classes.value))
-        per_service = {svc.name + sfx for svc in self.services for sfx in SERVICE_SUFFIXES}
-        return {n for n in names
-                if self.defaults.known(n) or n in referenced or n in per_service}
+        if self.master_read:  # without master.cf, postconf knows no service names
+            referenced.update(svc.name + sfx for svc in self.services for sfx in SERVICE_SUFFIXES)
+        return referenced
+
+    def unknown_options(self) -> list[Problem]:
+        """A problem for each ``-o`` name Postfix does not know ("unused parameter")."""
+        if not self.defaults.complete:
+            return []
+        referenced = self._referenced()
+        out = []
+        for svc in self.services:
+            mine = {n for o in svc.overrides.values() for n in _safe_references(o.value)}
+            for name, o in svc.overrides.items():
+                if not (self.defaults.known(name) or name in referenced or name in mine):
+                    out.append(Problem(o.file, o.line, P_UNKNOWN_OPTION,
+                                       f"{svc.key}: {o.text.strip() or name}"[:300]))
+        return out
 
     def effective_main(self) -> list[tuple[str, str]]:
         """``postconf -c DIR -n -x``: (name, expanded value), sorted; MacroError if any fails."""
@@ -320,6 +355,13 @@ class PostfixConfig:
         return out
 
 
+def _safe_references(value: str) -> set[str]:
+    try:
+        return set(references(value))
+    except MacroError:
+        return set()
+
+
 def load_postfix(directory: Path, defaults: Defaults | None = None) -> PostfixConfig:
     """Read DIR/main.cf and DIR/master.cf; problems are kept, never raised.
 
@@ -345,5 +387,5 @@ def load_postfix(directory: Path, defaults: Defaults | None = None) -> PostfixCo
         services, found = parse_master(mtext, str(directory / "master.cf"))
         problems += found
     config = PostfixConfig(directory, settings, services, defaults, problems, mproblem is None)
-    config.problems += config.expansion_problems()
+    config.problems += config.expansion_problems() + config.unknown_options()
     return config

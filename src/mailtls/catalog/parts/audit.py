@@ -153,8 +153,10 @@ _POSTFIX = (
         "SMTP AUTH password sent to an unverified relay",
         "Service {service} authenticates with SMTP AUTH (smtp_sasl_auth_enable = yes) to "
         "{destination} at TLS security level '{level}' ({where}). At that level Postfix does "
-        "not check the relay's certificate: whoever answers in its place (DNS or network "
-        "attacker) receives the relay password.",
+        "not check the relay's certificate ('dane' checks it only when the relay publishes "
+        "DNSSEC-signed TLSA records, which most relays do not, and otherwise falls back to "
+        "'may', where a stripped STARTTLS sends the password in clear): whoever answers in its "
+        "place (DNS or network attacker) receives the relay password. {advice}",
         "Verify the relay: smtp_tls_security_level = secure (its name must be in its "
         "certificate, issued by a CA in smtp_tls_CAfile or smtp_tls_CApath), or a 'secure' "
         "or 'dane-only' entry for the relay in smtp_tls_policy_maps. Then change the relay "
@@ -168,7 +170,7 @@ _POSTFIX = (
         "Mandatory TLS without certificate verification",
         "Service {service} uses smtp_tls_security_level = encrypt ({where}): TLS is "
         "required but any certificate is accepted, so an active attacker still reads and "
-        "changes the mail.",
+        "changes the mail. {advice}",
         "'encrypt' accepts all certificates. Use 'verify' (a certificate from a trusted CA "
         "with the MX name), 'secure' (a trusted certificate with the next-hop domain name, "
         "safe against DNS forgery), or 'dane' (the server's DNSSEC-signed TLSA records), "
@@ -194,7 +196,7 @@ _POSTFIX = (
         "Certificate verification without a CA",
         "Service {service} uses smtp_tls_security_level = {level} ({where}) but no usable "
         "CA is configured ({cas}): every verification fails, mail is deferred, and the "
-        "usual 'fix' is to go back to an unverified level.",
+        "usual 'fix' is to go back to an unverified level. {advice}",
         "Set smtp_tls_CAfile to the system bundle (or smtp_tls_CApath to a hashed "
         "directory), or pin the relay's CA in smtp_tls_trust_anchor_file.",
         (TLS_README,),
@@ -204,7 +206,8 @@ _POSTFIX = (
         "postfix.legacy_protocols",
         M,
         "Legacy TLS protocol versions allowed",
-        "{param} = {value} ({where}) allows {protocols}, deprecated by RFC 8996.",
+        "{param} = {value} ({where}) allows {protocols}, deprecated by RFC 8996; used by "
+        "{services}.",
         "Allow TLS 1.2 and later only: {param} = >=TLSv1.2.",
         (RFC8996, POSTCONF5),
         327,
@@ -213,7 +216,7 @@ _POSTFIX = (
         "postfix.weak_ciphers",
         H,
         "Weak cipher grade",
-        "{param} = {value} ({where}) makes {ciphers} ciphers usable.",
+        "{param} = {value} ({where}) makes {ciphers} ciphers usable; used by {services}.",
         "Use the 'medium' or 'high' cipher grade and leave the tls_*_cipherlist "
         "parameters at their defaults.",
         (POSTCONF5,),
@@ -234,11 +237,55 @@ _POSTFIX = (
         "postfix.submission_tls_optional",
         H,
         "Submission service without mandatory TLS",
-        "Service {service} ({where}) is a mail submission port but {reason}.",
+        "Service {service} ({where}) is a mail submission port but {reason}. {advice}",
         "Submission on 587 needs -o smtpd_tls_security_level=encrypt; submissions on 465 "
         "needs -o smtpd_tls_wrappermode=yes (RFC 8314).",
         (RFC8314, MASTER5),
         319,
+    ),
+    Entry(
+        "postfix.inbound_no_tls",
+        M,
+        "SMTP server without TLS",
+        "Service {service} ({where}) receives mail at TLS level '{level}' without offering "
+        "STARTTLS: every sender delivers to it in clear text. {advice}",
+        "Configure a certificate (smtpd_tls_chain_files) and set smtpd_tls_security_level = "
+        "may (port 25 must not require TLS: RFC 3207).",
+        (TLS_README, RFC8314),
+        319,
+    ),
+    Entry(
+        "postfix.submission_no_tls",
+        C,
+        "Mail submission without TLS",
+        "Service {service} ({where}) is a mail submission port at TLS level '{level}' "
+        "without wrapper mode: clients send their passwords and mail in clear text. {advice}",
+        "Give the service a certificate and -o smtpd_tls_security_level=encrypt (587), or "
+        "-o smtpd_tls_wrappermode=yes (465), with -o smtpd_tls_auth_only=yes.",
+        (RFC8314, MASTER5),
+        319,
+    ),
+    Entry(
+        "postfix.outbound_no_tls",
+        M,
+        "Outbound mail without TLS",
+        "Service {service} delivers mail at TLS level '{level}' ({where}): mail goes in "
+        "clear text even to servers that offer STARTTLS. {advice}",
+        "Set smtp_tls_security_level = may (opportunistic TLS), and verify where you can "
+        "('dane' with DNSSEC, or 'secure' per destination in smtp_tls_policy_maps).",
+        (TLS_README, RFC7672),
+        319,
+    ),
+    Entry(
+        "postfix.cert_unused",
+        Severity.INFO,
+        "Certificate configured but TLS not enabled",
+        "{param} ({where}) names a certificate, but no SMTP server service enables TLS: "
+        "the certificate is never used.",
+        "Enable TLS on the services the certificate is meant for (smtpd_tls_security_level "
+        "= may), or remove the setting.",
+        (TLS_README,),
+        None,
     ),
     Entry(
         "postfix.tls_logging_off",
@@ -354,6 +401,12 @@ CONFIG_PROBLEMS = MappingProxyType({
     "master_fields": "A master.cf entry needs 8 fields; Postfix refuses this entry.",
     "master_option": "An -o option needs name=value; Postfix ignores it.",
     "unbalanced": "Unbalanced '{' or '}'.",
+    "duplicate_service": "master.cf defines this service (name and type) a second time; "
+    "Postfix cannot run both, and the audit reads the first entry.",
+    "unknown_option": "Postfix does not know this -o parameter and ignores it (postconf: "
+    "unused parameter).",
+    "map_unreadable": "A lookup table named here cannot be read, so the audit could not see "
+    "its entries.",
     "include_loop": "This !include includes itself (an include loop).",
     "include_missing": "The included file does not exist or cannot be read.",
     "include_depth": "Includes are nested too deeply.",
@@ -368,6 +421,24 @@ CONFIG_PROBLEMS = MappingProxyType({
     "unknown_24": "Dovecot 2.4 (dovecot_config_version) no longer knows this setting, so it "
     "will not start.",
     "bad_value": "Dovecot refuses this value, so it will not start.",
+})
+
+#: Whether a finding's fix keeps mail flowing, and why not when there is no fix ({advice})
+ADVICE = MappingProxyType({
+    "ca_added": "The fix also sets smtp_tls_CAfile to this system's CA bundle: without a CA "
+    "every verification fails.",
+    "ca_present": "A CA is configured, so the verification can succeed.",
+    "no_bundle": "No automatic fix: no CA bundle was found on this system; set "
+    "smtp_tls_CAfile to the CA of the servers (the relay's CA, or the system bundle) first.",
+    "policy_entry": "No automatic fix: the level comes from an smtp_tls_policy_maps entry; "
+    "change that entry to 'secure' by hand.",
+    "no_relay": "No automatic fix: this transport delivers to any MX host, and 'secure' would "
+    "refuse most of them; name the relay (relayhost) or set 'secure' for it in "
+    "smtp_tls_policy_maps.",
+    "cert_ok": "A certificate is configured for this service, so the fix keeps it usable.",
+    "no_cert": "No automatic fix: this service has no usable certificate, and requiring TLS "
+    "without one stops mail; configure a certificate (smtpd_tls_chain_files) first.",
+    "opportunistic": "The fix uses opportunistic TLS, which never stops a delivery.",
 })
 
 UI_STRINGS = (
@@ -397,6 +468,6 @@ UI_STRINGS = (
 PART = Part(
     "mailtls-audit",
     _POSTFIX + _DOVECOT,
-    UI_STRINGS + tuple(CONFIG_PROBLEMS.values()) + tuple(OBSOLETE_REASONS.values()),
-    frozenset({"problem", "where", "destination", "reason"}),
+    UI_STRINGS + tuple(CONFIG_PROBLEMS.values()) + tuple(ADVICE.values()) + tuple(OBSOLETE_REASONS.values()),
+    frozenset({"problem", "where", "destination", "reason", "advice"}),
 )
