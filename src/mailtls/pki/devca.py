@@ -180,9 +180,7 @@ def _cannot_write(directory: Path, exc: OSError) -> DevcertError:
                         dir=str(directory), reason=exc.strerror or str(exc))
 
 
-def init(directory: Path, permitted: Permitted, readme: str, now: dt.datetime, *,
-         force: bool = False) -> DevCA:
-    """Make the CA in ``directory`` (refused when it holds files, unless ``force``)."""
+def _check_target(directory: Path, force: bool) -> None:
     if directory.exists() and not directory.is_dir():
         raise DevcertError("devcert.dir_not_a_directory", "{dir}: exists and is not a directory",
                            dir=str(directory))
@@ -190,6 +188,15 @@ def init(directory: Path, permitted: Permitted, readme: str, now: dt.datetime, *
         raise DevcertError("devcert.dir_exists",
                            "{dir}: exists and is not empty; nothing was overwritten "
                            "(give --force to replace the CA there)", dir=str(directory))
+
+
+def init(directory: Path, permitted: Permitted, readme: str, now: dt.datetime, *,
+         force: bool = False) -> DevCA:
+    """Make the CA in ``directory`` (refused when it holds files, unless ``force``)."""
+    try:
+        _check_target(directory, force)
+    except OSError as exc:
+        raise _cannot_write(directory, exc) from None
     ca = DevCA.create(permitted, now)
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)

@@ -73,6 +73,8 @@ class Name:
 def _ip(raw: str) -> IPAddr:
     text = raw[1:-1] if raw.startswith("[") and raw.endswith("]") else raw
     try:
+        if "%" in text:  # a zone (fe80::1%eth0) means nothing outside this machine
+            raise ValueError(text)
         return ipaddress.ip_address(text)
     except ValueError:
         raise NameRefused("devcert.bad_ip", "{name}: not a valid IP address", name=raw) from None
@@ -186,7 +188,11 @@ class Permitted:
 
 def _permit_item(raw: str) -> str | IPNetwork:
     text = raw.strip()
-    if _LOOKS_IP.search(text):
+    base = text.strip(".")
+    if not base:
+        raise NameRefused("devcert.permit_everything",
+                          "--permit {name}: would permit every name", name=raw)
+    if re.fullmatch(r"[0-9./]+", text) or ":" in text:
         try:
             net = ipaddress.ip_network(text, strict=False)
         except ValueError:
@@ -196,10 +202,8 @@ def _permit_item(raw: str) -> str | IPNetwork:
             raise NameRefused("devcert.permit_everything",
                               "--permit {name}: would permit every name", name=raw)
         return net
-    base = text.strip(".")
-    if not base or "*" in base:
-        raise NameRefused("devcert.permit_everything" if not base else "devcert.bad_permit",
-                          "--permit {name}: would permit every name" if not base else
+    if "*" in base:
+        raise NameRefused("devcert.bad_permit",
                           "--permit {name}: give a domain such as .dev.example.com, "
                           "without a wildcard", name=raw)
     return _ascii(raw, base)
