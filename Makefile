@@ -41,8 +41,16 @@ demo: runtime
 deps:
 	bash scripts/install-deps.sh
 
+## nodemailer for the devcert snippet tests, pinned by tests/devcert/node/package-lock.json
+## (without npm the test says why it skips).
+.PHONY: node-deps
+node-deps:
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd tests/devcert/node && npm ci --no-audit --no-fund --ignore-scripts --silent; \
+	else echo "npm not found: the nodemailer snippet test will be skipped"; fi
+
 ## Everything: set-up, OS packages, catalogue check, lint, types, the whole suite.
-test: install deps
+test: install deps node-deps
 	$(BIN)/python tools/i18n.py --check
 	$(BIN)/python tools/manpage.py --check
 	$(BIN)/ruff check src tests tools

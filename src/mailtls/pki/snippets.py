@@ -149,7 +149,7 @@ SNIPPETS: tuple[Snippet, ...] = (
             "set smtp_url = \"smtp://you@{host}:{port}/\"\n"
             "set folder = \"imaps://you@{host}:{imap_port}/\"\n"),
     Snippet("curl", "curl: STARTTLS required, verified against the devcert CA",
-            "curl --ssl-reqd --cacert {ca_sh} smtp://{host}:{port}\n"),
+            "curl --ssl-reqd --cacert {ca_sh} --request NOOP smtp://{host}:{port}\n"),
     Snippet("swaks", "swaks: TLS required and verified against the devcert CA",
             "swaks --server {host}:{port} --tls --tls-verify --tls-ca-path {ca_sh} "
             "--quit-after TLS\n"),
