@@ -2,18 +2,28 @@
 
 from __future__ import annotations
 
+import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
-from plugin_support import lab_url
+from plugin_support import lab_url, mailtls
 from prometheus_client.parser import text_string_to_metric_families
 
-from mailtls.cli.exporter import parse_listen
-from mailtls.cli.exporter_app import Allow, App, ChangeMemory, Limits, ScanLoop, _deadline
+from mailtls.cli.exporter import inventory_targets, parse_listen
+from mailtls.cli.exporter_app import (
+    Allow,
+    App,
+    ChangeMemory,
+    Limits,
+    ScanLoop,
+    Schedule,
+    _deadline,
+)
 from mailtls.export.prometheus import Probe, render_metrics
 from mailtls.lab.servers import Lab
 from mailtls.model import CertInfo, Finding, ScanResult, Severity, Target
@@ -155,3 +165,40 @@ def test_concurrency_cap_and_deadline(plugin_lab: Lab, tarpit: int) -> None:
         assert status == "200 OK" and b'mailtls_cert_verified{' in body
     finally:
         loop.stop()
+
+
+def test_inventory_mode_serves_the_last_pass(plugin_lab: Lab, tmp_path: Path) -> None:
+    good, expired = lab_url(plugin_lab, "good"), lab_url(plugin_lab, "expired")
+    shutil.copy(plugin_lab.ca_file, tmp_path / "lab-ca.pem")
+    inventory = tmp_path / "watch.toml"
+    inventory.write_text(f'[schedule]\nevery = "90s"\n\n[[endpoint]]\ntarget = "{good}"\n'
+                         f'ca_file = ["lab-ca.pem"]\n\n[[endpoint]]\ntarget = "{expired}"\n')
+    targets, every, ca_files = inventory_targets(inventory)
+    assert [t.url for t in targets] == [good, expired] and every == 90
+    assert ca_files == (tmp_path / "lab-ca.pem",)
+    options = ScanOptions(store=TrustStore.build("none", ca_files), timeout=10)
+    loop = ScanLoop(options, ChangeMemory())
+    schedule = Schedule(loop, targets, every, lambda text: None)
+    app = App(loop, Allow(inventory=frozenset(t.url for t in targets)), Limits(), schedule)
+    try:
+        schedule.start()
+        while schedule.passes == 0:
+            time.sleep(0.05)
+        got = samples(app.metrics())
+        verified = {s.labels["target"]: s.value for s in got["mailtls_cert_verified"]}
+        assert verified == {good: 1, expired: 0}
+        assert got["mailtls_exporter_passes"][0].value == 1
+        status, _ = call(app, f"target={good}")  # the inventory's targets may be probed
+        assert status == "200 OK"
+        status, _ = call(app, f"target={lab_url(plugin_lab, 'untrusted')}")
+        assert status.startswith("403")
+    finally:
+        schedule.stop()
+        loop.stop()
+
+
+def test_inventory_errors_name_the_file(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[[endpoint]]\ntarget = "smtp://mx.example.org"\ncolour = "red"\n')
+    p = mailtls("exporter", "--inventory", str(bad))
+    assert p.returncode == 66 and str(bad) in p.stderr and "Traceback" not in p.stderr
