@@ -153,7 +153,7 @@ def test_disk_full_is_named_and_keeps_what_was_committed(tmp_path: Path) -> None
 def test_not_a_database_and_missing_directory(tmp_path: Path) -> None:
     junk = tmp_path / "junk.sqlite"
     junk.write_bytes(b"this is not sqlite" * 100)
-    with pytest.raises(StoreUnavailable, match="junk.sqlite"):
+    with pytest.raises(StoreUnavailable, match=r"junk\.sqlite"):
         HistoryStore.open(str(junk))
     with pytest.raises(StoreUnavailable, match="does not exist"):
         HistoryStore.open(str(tmp_path / "nowhere" / "h.sqlite"))
