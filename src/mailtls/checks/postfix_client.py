@@ -61,8 +61,12 @@ def _relay_level(client: Client, c: PostfixConfig, dest: str) -> tuple[str, Loca
 
 
 def relay_credentials_unverified(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
-    """SMTP AUTH to a relay at a level that can fall back or does not verify the relay."""
-    out = []
+    """SMTP AUTH to a relay at a level that can fall back or does not verify the relay.
+
+    One finding per relay and line that sets the level, naming the services.
+    """
+    grouped: dict[tuple[str, str, int], tuple[list[str], dict[str, str], Location,
+                                              str | None]] = {}
     for client in clients(c):
         svc = client.svc
         if c.safe_value("smtp_sasl_auth_enable", svc.key).lower() != "yes":
@@ -70,6 +74,10 @@ def relay_credentials_unverified(c: PostfixConfig, ctx: CertContext) -> list[Fin
         for dest in relays(c, svc) or [""]:
             level, location, origin, from_policy = _relay_level(client, c, dest)
             if level not in FALLIBLE:
+                continue
+            key = (dest, location.file, location.line)
+            if key in grouped:
+                grouped[key][0].append(svc.key)
                 continue
             fixes: list[str] = []
             if from_policy:
@@ -79,12 +87,12 @@ def relay_credentials_unverified(c: PostfixConfig, ctx: CertContext) -> list[Fin
             else:
                 fixes, advice = _ca_fixes(c, svc, [fix_cmd(
                     c, "smtp_tls_security_level", "secure", svc, "smtp_sasl_auth_enable")])
-            out.append(new_finding(
-                "postfix.relay_credentials_unverified", location=location,
-                fix="\n".join(fixes) or None, service=svc.key,
-                destination=dest or "any destination (no relayhost)",
-                level=level or "none", where=origin, advice=advice))
-    return out
+            params = {"destination": dest or "any destination (no relayhost)",
+                      "level": level or "none", "where": origin, "advice": advice}
+            grouped[key] = ([svc.key], params, location, "\n".join(fixes) or None)
+    return [new_finding("postfix.relay_credentials_unverified", location=location, fix=fix,
+                        service=", ".join(keys), **params)
+            for keys, params, location, fix in grouped.values()]
 
 
 def outbound_unverified(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
