@@ -91,7 +91,8 @@ def relay_credentials_unverified(c: PostfixConfig, ctx: CertContext) -> list[Fin
                       "level": level or "none", "where": origin, "advice": advice}
             grouped[key] = ([svc.key], params, location, "\n".join(fixes) or None)
     return [new_finding("postfix.relay_credentials_unverified", location=location, fix=fix,
-                        service=", ".join(keys), **params)
+                        service=", ".join(keys), destination=params["destination"],
+                        level=params["level"], where=params["where"], advice=params["advice"])
             for keys, params, location, fix in grouped.values()]
 
 
