@@ -40,9 +40,31 @@ _DOWNGRADE = (
 )
 
 
+#: The way to keep verification on in development (mailtls devcert), named in the
+#: remediation of every rule that finds code or configuration accepting any certificate.
+_DEVCERT = (
+    "In development, use mailtls devcert: a CA that can vouch only for development names, "
+    "trusted by the client with verification left on."
+)
+_TRUST_ALL = frozenset({
+    "lint.python.unverified_context", "lint.python.cert_none", "lint.python.smtplib_no_context",
+    "lint.python.aiosmtplib_no_verify", "lint.python.http_verify_false",
+    "lint.java.trust_all_manager", "lint.java.mail_ssl_trust_all",
+    "lint.java.mail_trust_all_hosts", "lint.js.reject_unauthorized_false",
+    "lint.js.node_tls_reject_unauthorized", "lint.php.verify_peer_off",
+    "lint.php.allow_self_signed", "lint.php.mailer_dsn_verify_peer", "lint.php.curl_verify_off",
+    "lint.go.insecure_skip_verify", "lint.csharp.cert_callback_true", "lint.ruby.verify_none",
+    "lint.rust.accept_invalid_certs", "lint.spring.mail_ssl_trust_all",
+    "lint.env.node_tls_reject_unauthorized", "lint.env.verify_peer_off",
+    "lint.msmtp.tls_certcheck_off", "lint.shell.curl_insecure", "lint.shell.swaks_no_verify",
+})
+
+
 def _e(
     fid: str, sev: Severity, cwe: int, title: str, detail: str, fix: str, *refs: str
 ) -> Entry:
+    if fid in _TRUST_ALL:
+        fix = fix + " " + _DEVCERT
     return Entry(fid, sev, title, detail, fix, refs, cwe)
 
 
