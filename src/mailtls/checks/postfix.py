@@ -246,16 +246,17 @@ def cert_unused(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
 
 
 def tls_logging_off(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
+    """Log level 0 on a side that uses TLS; a default is reported at the level's line."""
     out = []
-    sides = (("smtpd_tls_loglevel", [s.svc for s in servers(c) if s.tls]),
-             ("smtp_tls_loglevel", [x.svc for x in clients(c)
+    sides = (("smtpd_tls_loglevel", [(s.svc, s.origin) for s in servers(c) if s.tls]),
+             ("smtp_tls_loglevel", [(x.svc, x.origin) for x in clients(c)
                                     if any(p.level != "none" for p in x.levels())]))
     for param, services in sides:
-        for svc in services:
+        for svc, level_origin in services:
             if c.safe_value(param, svc.key).strip() == "0":
                 origin = c.origin(param, svc.key)
-                out.append(new_finding("postfix.tls_logging_off",
-                                       location=loc(origin, service_loc(c, svc)),
+                anchor = loc(level_origin, service_loc(c, svc))
+                out.append(new_finding("postfix.tls_logging_off", location=loc(origin, anchor),
                                        fix=fix_cmd(c, param, "1", svc), param=param,
                                        where=where(origin)))
     return dedupe(out)
