@@ -18,6 +18,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
+from ..pki.names import Permitted
+
 PrivateKey = rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey
 DAY = dt.timedelta(days=1)
 LAB_HOST = "localhost"
@@ -100,22 +102,28 @@ class CA:
         name: str = "mailtls lab root CA",
         now: dt.datetime | None = None,
         key: PrivateKey | None = None,
+        permitted: Permitted | None = None,
     ) -> CA:
+        """A root; with ``permitted``, name-constrained as a devcert CA is."""
         now = now or dt.datetime.now(dt.UTC)
         key = key or new_key()
         subject = _name(name)
-        cert = (
+        builder = (
             _base(subject, subject, key, now - 30 * DAY, now + 3650 * DAY)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .add_extension(_ca_usage(), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
-            .sign(key, hashes.SHA256())
         )
+        if permitted is not None:
+            builder = builder.add_extension(permitted.extension(), critical=True)
+        cert = builder.sign(key, hashes.SHA256())
         return cls(Issued(cert, key), now)
 
-    def intermediate(self, name: str = "mailtls lab intermediate CA") -> CA:
+    def intermediate(
+        self, name: str = "mailtls lab intermediate CA", permitted: Permitted | None = None
+    ) -> CA:
         key = new_key("rsa", 2048)  # RSA, so that a SHA-1 leaf can be made (see _resign_sha1)
-        cert = (
+        builder = (
             _base(
                 _name(name),
                 self.cert.subject,
@@ -127,8 +135,10 @@ class CA:
             .add_extension(_ca_usage(), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), False)
             .add_extension(_aki(self.issued.key), False)
-            .sign(self.issued.key, hashes.SHA256())
         )
+        if permitted is not None:
+            builder = builder.add_extension(permitted.extension(), critical=True)
+        cert = builder.sign(self.issued.key, hashes.SHA256())
         return CA(Issued(cert, key, self._up()), self.now)
 
     @property
@@ -283,11 +293,17 @@ class LabPKI:
 
 
 def build_lab_pki(now: dt.datetime | None = None, host: str = LAB_HOST) -> LabPKI:
-    """Make the lab's root, intermediate and one leaf per situation, valid around ``now``."""
+    """Make the lab's root, intermediate and one leaf per situation, valid around ``now``.
+
+    The lab's CA is a devcert CA: root and intermediate carry name constraints that permit
+    only development names and loopback/private addresses (plus ``host``), so the lab
+    practises what it preaches; "untrusted" is a different, unconstrained root.
+    """
     now = now or dt.datetime.now(dt.UTC)
     names = (host, "127.0.0.1", "::1")
-    root = CA.root(now=now)
-    inter = root.intermediate()
+    permitted = Permitted.build([host])
+    root = CA.root(now=now, permitted=permitted)
+    inter = root.intermediate(permitted=permitted)
     rogue = CA.root("Unknown Root CA", now=now).intermediate("Unknown Intermediate CA")
     s = [
         Situation("good", inter.leaf(names), "cert.verified", "valid chain from the lab CA"),
