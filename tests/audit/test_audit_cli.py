@@ -41,9 +41,11 @@ def pf(tmp_path: Path) -> Path:
     d = tmp_path / "postfix"
     d.mkdir()
     (d / "main.cf").write_text(MAIN)
-    (d / "master.cf").write_text(MASTER.replace("CERTDIR", str(d)))
+    certs = tmp_path / "certs"  # outside the directory, so that copies of it share them
+    certs.mkdir()
+    (d / "master.cf").write_text(MASTER.replace("CERTDIR", str(certs)))
     for name in ("key.pem", "cert.pem"):  # a certificate is configured: encrypt is offered
-        (d / name).write_text("")
+        (certs / name).write_text("")
     return d
 
 
