@@ -250,6 +250,7 @@ class DeepObservation:
     robot: str | None = None  # as heartbleed, or "not applicable" (no TLS_RSA_* suite)
     robot_oracle: str | None = None  # "strong" or "weak" when robot is "vulnerable"
     robot_evidence: tuple[str, ...] = ()  # "padding: answer", one per ROBOT payload
+    robot_connections: int = 0  # of ``connections``, those ROBOT opened (5 to 15)
     starttls_injection: str | None = None
     starttls_injection_evidence: tuple[str, ...] = ()  # the replies that gave it away
     mail_without_tls: int | None = None  # reply code to MAIL FROM before STARTTLS (SMTP)

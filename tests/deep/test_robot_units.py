@@ -14,6 +14,7 @@ from mailtls.catalog import describe
 from mailtls.checks.tls import tls_findings
 from mailtls.export.json import render_scan
 from mailtls.model import DeepObservation, ScanResult, Severity, Target
+from mailtls.net.deep.robot import early_wait, robot_fields
 from mailtls.proto.tls.robot import (
     MIN_MODULUS_BYTES,
     Oracle,
@@ -21,6 +22,7 @@ from mailtls.proto.tls.robot import (
     RobotVerdict,
     classify,
     describe_reply,
+    finished_bytes,
     has_answer,
     padded_premaster,
     probe_bytes,
@@ -81,6 +83,7 @@ def test_with_finish_a_ccs_and_a_finished_follow() -> None:
     full = probe_bytes(Payload.VALID, N, E, version=TLS12, client_version=TLS12, finish=True)
     assert full.startswith(bare)
     tail = full[len(bare) :]
+    assert tail == finished_bytes(TLS12)  # what the merged probe sends after its wait
     assert tail[:6] == bytes([20, 3, 3, 0, 1, 1])  # ChangeCipherSpec
     assert tail[6:11] == bytes([22, 3, 3, 0, 80]) and len(tail) == 11 + 80
 
@@ -107,6 +110,32 @@ def test_the_first_alert_names_the_answer() -> None:
     assert describe_reply(b"", "timeout") == "timeout"
     assert describe_reply(b"\x14\x03\x03\x00\x01\x01", "closed") == "records"
     assert describe_reply(b"HTTP/1.1 400", "closed") == "not TLS"
+
+
+def test_an_answer_before_the_finished_is_not_the_same_answer() -> None:
+    assert (
+        describe_reply(alert(20), "closed", early=True)
+        == "alert bad_record_mac before the Finished"
+    )
+    assert describe_reply(b"", "closed", early=True) == "closed before the Finished"
+    assert describe_reply(alert(20), "closed", early=True) != describe_reply(alert(20), "closed")
+
+
+def test_the_key_exchange_alone_waits_three_round_trips_at_least_300_ms() -> None:
+    assert early_wait(0.001, 2.0) == 0.3
+    assert early_wait(0.2, 2.0) == pytest.approx(0.6)
+    assert early_wait(0.9, 2.0) == 2.0  # never longer than the answer's own wait
+    assert early_wait(0.0, 0.1) == 0.1
+
+
+def test_robot_connections_are_counted_from_the_trail() -> None:
+    trail = ["SSLv2", "ROBOT (the key exchange alone, then the Finished): valid padding",
+             "TLS 1.2 suites", "ROBOT (with the Finished): valid padding", "ROBOTS"]  # fmt: skip
+    assert robot_fields(None, trail)["robot_connections"] == 2
+    result = classify(_same("alert bad_record_mac"))
+    fields = robot_fields(result, trail)
+    assert fields["robot_connections"] == 2 and fields["robot"] == "not vulnerable"
+    assert robot_fields(result)["robot_connections"] == 0
 
 
 def test_an_answer_is_complete_at_the_first_whole_record() -> None:
@@ -162,7 +191,8 @@ SCHEMA = json.loads((Path(__file__).parents[2] / "src/mailtls/schemas/scan-1.jso
 
 
 def _robot(verdict: str | None, oracle: str | None = None) -> DeepObservation:
-    return DeepObservation(robot=verdict, robot_oracle=oracle, robot_evidence=EVIDENCE)
+    return DeepObservation(robot=verdict, robot_oracle=oracle, robot_evidence=EVIDENCE,
+                           robot_connections=10)  # fmt: skip
 
 
 def test_a_strong_oracle_is_high_and_a_weak_one_medium() -> None:
@@ -189,3 +219,7 @@ def test_the_json_document_carries_robot_and_validates() -> None:
     tls = doc["results"][0]["tls"]
     assert (tls["robot"], tls["robot_oracle"]) == ("vulnerable", "weak")
     assert tls["robot_evidence"] == list(EVIDENCE)
+    assert tls["robot_connections"] == 10
+    tls["robot_connections"] = -1
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate(doc, SCHEMA)

@@ -16,6 +16,11 @@ checks the PKCS#1 v1.5 padding itself. What it answers depends on ``mode``:
   wrong first bytes and waits in silence otherwise (only the second measurement shows it).
 - "flaky": like "strong", but the alert for wrong first bytes alternates between
   decrypt_error and handshake_failure from one connection to the next.
+- "hasty": wrong first bytes get bad_record_mac at once, every other padding the same
+  bad_record_mac after the Finished: only when the answer comes tells them apart.
+- "impatient": without a Finished within BARE_GRACE it closes, whatever the padding; with
+  one in time it answers like "strong" (decrypt_error for wrong first bytes, else
+  bad_record_mac): only the measurement with the Finished sent at once shows the oracle.
 
 ``verdicts`` records what the responder decided for each ClientKeyExchange it decrypted.
 """
@@ -48,7 +53,7 @@ from support.tlsfakes import (
 
 RSA_AES128_SHA = 0x002F
 BAD_MAC, DECRYPT_ERROR, HANDSHAKE_FAILURE = 20, 51, 40
-MODES = ("sound", "strong", "weak", "reset", "bare", "flaky")
+MODES = ("sound", "strong", "weak", "reset", "bare", "flaky", "hasty", "impatient")
 BARE_GRACE = 0.1  # "bare": how long it waits for a Finished before judging the padding
 
 
@@ -95,10 +100,13 @@ class RobotServer:
             raise ValueError(f"unknown mode {self.mode!r}")
 
     def decrypt(self, ciphertext: bytes) -> bytes:
-        numbers = self.key.private_numbers()
-        n = numbers.public_numbers.n
-        m = pow(int.from_bytes(ciphertext, "big"), numbers.d, n)
-        return m.to_bytes((n.bit_length() + 7) // 8, "big")
+        """Raw RSA with the CRT (4 times faster than c^d mod n: the responder shares the
+        event loop with the client, and its answers are timed against the client's wait)."""
+        k = self.key.private_numbers()
+        c = int.from_bytes(ciphertext, "big")
+        m1, m2 = pow(c, k.dmp1, k.p), pow(c, k.dmq1, k.q)
+        m = m2 + (k.iqmp * (m1 - m2) % k.p) * k.q
+        return m.to_bytes((k.public_numbers.n.bit_length() + 7) // 8, "big")
 
     def flight(self, data: bytes) -> tuple[bytes, int | None]:
         """The answer to a ClientHello: (bytes, the client's version when it goes on)."""
@@ -120,6 +128,8 @@ class RobotServer:
             return alert(DECRYPT_ERROR, version)
         if self.mode == "weak" and verdict == "bad version":
             return alert(DECRYPT_ERROR, version)
+        if self.mode == "hasty" and verdict == "bad prefix":
+            return alert(BAD_MAC, version)
         if self.mode == "flaky" and verdict == "bad prefix":
             self._flaky += 1
             return alert(DECRYPT_ERROR if self._flaky % 2 else HANDSHAKE_FAILURE, version)
@@ -156,16 +166,17 @@ class RobotServer:
         verdict: str, version: int,
     ) -> None:  # fmt: skip
         rest = buf[5 + int.from_bytes(buf[3:5], "big") :]
-        if not rest and self.mode == "bare":
+        if not rest and self.mode in ("bare", "impatient"):
             with contextlib.suppress(TimeoutError):
                 rest = await asyncio.wait_for(reader.read(65536), BARE_GRACE)
-            if not rest and verdict == "bad prefix":
+            if not rest and (verdict == "bad prefix" or self.mode == "impatient"):
                 return  # closes at once
         while not rest:  # the Finished decides; without one, silence until the client leaves
             rest = await reader.read(65536)
             if not rest:
                 return
-        writer.write(alert(BAD_MAC, version))
+        late = self.mode == "impatient" and verdict == "bad prefix"
+        writer.write(alert(DECRYPT_ERROR if late else BAD_MAC, version))
         await writer.drain()
         await _drain(reader)
 

@@ -93,6 +93,7 @@ def deep_tls(r: ScanResult) -> dict[str, Any]:
         "robot": deep.robot,
         "robot_oracle": deep.robot_oracle,
         "robot_evidence": list(deep.robot_evidence),
+        "robot_connections": deep.robot_connections,
     }
 
 

@@ -504,7 +504,7 @@ class Scan:
             heartbeat=c.heartbeat,
             heartbleed=c.heartbleed if legacy_tls else None,
             ccs_injection=c.ccs if legacy_tls else None,
-            **robot_fields(self.robot),
+            **robot_fields(self.robot, runner.trail),
             starttls_injection=self.injection[0],
             starttls_injection_evidence=self.injection[1],
             mail_without_tls=self.mail_code,

@@ -15,7 +15,10 @@
 # (filler and PMS bytes are never zero). A server without the oracle answers every
 # variant alike (RFC 5246 7.4.7.1: a random premaster on bad padding, the failure shows at
 # the Finished); a server whose answer (alert, close, reset, silence) depends on the
-# padding is an oracle.
+# padding is an oracle. An answer that came to the ClientKeyExchange alone, before the
+# client sent its Finished, is told apart from the same answer after it ("alert
+# bad_record_mac before the Finished"): answering some paddings at once and the others
+# only after the Finished is an oracle too, whatever the alert.
 #
 # Judging (classify), as sslyze does: the same payload answered differently on repeats is
 # INCONCLUSIVE; every payload answered alike is NOT_VULNERABLE; otherwise VULNERABLE, a
@@ -120,10 +123,14 @@ def probe_bytes(
     size = (modulus.bit_length() + 7) // 8
     message = padded_premaster(payload, size, client_version)
     out = client_key_exchange(rsa_encrypt_raw(message, modulus, exponent), version)
-    if finish:
-        out += build_record(ContentType.CHANGE_CIPHER_SPEC, version, b"\x01")
-        out += build_record(ContentType.HANDSHAKE, version, BOGUS_FINISHED)
-    return out
+    return out + finished_bytes(version) if finish else out
+
+
+def finished_bytes(version: int) -> bytes:
+    """A ChangeCipherSpec and a Finished the server cannot decrypt, in ``version`` records
+    (what follows the ClientKeyExchange, at once or after a wait)."""
+    ccs = build_record(ContentType.CHANGE_CIPHER_SPEC, version, b"\x01")
+    return ccs + build_record(ContentType.HANDSHAKE, version, BOGUS_FINISHED)
 
 
 def has_answer(reply: bytes) -> bool:
@@ -134,10 +141,19 @@ def has_answer(reply: bytes) -> bool:
         return True
 
 
-def describe_reply(reply: bytes, ending: str) -> str:
+def describe_reply(reply: bytes, ending: str, *, early: bool = False) -> str:
     """One comparable word or two for the server's answer: its first alert ("alert
     bad_record_mac"), else "records" (something other than an alert), "not TLS", or how
-    the connection ended (``ending``: "closed", "reset", "timeout")."""
+    the connection ended (``ending``: "closed", "reset", "timeout"); with ``early`` (it
+    came before the client's Finished was sent) followed by "before the Finished"."""
+    answer = _describe(reply, ending)
+    return f"{answer} {BEFORE_FINISHED}" if early else answer
+
+
+BEFORE_FINISHED = "before the Finished"
+
+
+def _describe(reply: bytes, ending: str) -> str:
     try:
         records = RecordSplitter().feed(reply)
     except TLSRecordError:
