@@ -22,6 +22,7 @@ sys.path.insert(0, str(ROOT / "src"))
 from mailtls.catalog import LOCALE_DIR, PARTS, Part  # noqa: E402
 
 LANGS = ("zh_CN",)
+HELP_DOMAIN = "mailtls-cli"
 
 
 def msgids(part: Part) -> list[str]:
@@ -29,7 +30,16 @@ def msgids(part: Part) -> list[str]:
     for e in part.entries:
         ids += [s for s in (e.title, e.detail, e.remediation) if s]
     ids += part.ui_strings
+    if part.domain == HELP_DOMAIN:  # --help: extracted from the command tree, as xgettext would
+        ids += cli_help_texts()
     return list(dict.fromkeys(ids))
+
+
+def cli_help_texts() -> list[str]:
+    from mailtls.cli.help_i18n import help_texts
+    from mailtls.cli.main import cli
+
+    return help_texts(cli)
 
 
 def po_path(lang: str, part: Part) -> Path:

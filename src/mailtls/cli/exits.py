@@ -22,13 +22,14 @@ import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 import click
 
 from .. import __version__
 from ..catalog import pick_language, tr
 from ..failures import exception_text
-from . import early
+from . import early, help_i18n
 
 EXIT_USAGE = 64
 EXIT_NOINPUT = 66
@@ -70,9 +71,11 @@ class ContractGroup(click.Group):
             command.epilog = EPILOG
         return name, command, rest
 
-    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+    command_epilog = EPILOG  # also a msgid of --help (help_i18n.help_texts)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
         self.epilog = self.epilog or EPILOG
-        super().format_epilog(ctx, formatter)
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -169,6 +172,7 @@ def run(group: click.Group, args: Sequence[str], prog_name: str = "mailtls") -> 
     """Run ``group`` on ``args`` under the contract above; the exit status."""
     args = list(args)
     early.restore()
+    help_i18n.install(_language(args))
     if os.environ.get("MAILTLS_DEBUG"):
         logging.basicConfig(level=logging.DEBUG, format="%(levelname)s %(name)s: %(message)s")
 
