@@ -77,3 +77,39 @@ def test_fixed_configuration_accepts_mail_over_tls(lab_files: object) -> None:
         assert "TLS connection established" in instance.log_text()  # loglevel 1 now
     finally:
         instance.cleanup()
+
+
+def test_fixed_relay_delivers_over_verified_tls(lab_files: object) -> None:
+    """encrypt -> verify (the CA is there) and the mandatory protocols: the fixed Postfix
+    relays to a second Postfix and logs a verified TLS connection."""
+    if shutil.which("postfix") is None:
+        pytest.fail("postfix is not installed: run `make test`", pytrace=False)
+    cert, key = lab_files.certs["good"]  # type: ignore[attr-defined]
+    ca_file: Path = lab_files.ca_file  # type: ignore[attr-defined]
+    port_a, port_b = free_ports(2)
+    receiver = PostfixInstance([Listener("receiver", port_b, cert, key)],
+                               main_cf={"myhostname": "b.test"})  # no mail loop to A
+    sender = FixedPostfix([Listener("sender", port_a, cert, key)], users=(), main_cf={
+        **BAD, "virtual_mailbox_domains": "", "relayhost": f"[localhost]:{port_b}",
+        "default_transport": "smtp", "relay_transport": "relay",
+        "smtp_tls_security_level": "encrypt", "smtp_tls_CAfile": str(ca_file),
+        "smtp_tls_loglevel": "1"})
+    sender.ca_file = ca_file
+    try:
+        receiver.start()
+        sender.start()
+        assert {"postfix.outbound_unverified", "postfix.legacy_protocols"} <= set(sender.before)
+        assert "smtp_tls_security_level = verify" in (sender.config_dir / "main.cf").read_text()
+        after = audit(sender.config_dir, ca_file, "--json")
+        assert after.returncode == 0, after.stdout
+        with smtplib.SMTP("127.0.0.1", port_a, local_hostname="client.test", timeout=30) as s:
+            s.sendmail("bob@client.test", ["alice@localhost"],
+                       b"Subject: relayed\r\n\r\nrelayed over verified TLS\r\n")
+        deadline = time.monotonic() + 30
+        while not receiver.maildir_messages() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert receiver.maildir_messages(), sender.log_text()
+        assert "Verified TLS connection established to localhost" in sender.log_text()
+    finally:
+        sender.cleanup()
+        receiver.cleanup()
