@@ -63,9 +63,11 @@ def test_json_carries_the_finding_and_fail_on_never_is_still_3(tmp_path: Path,
     assert doc["files_skipped"] == 1 and doc["files_scanned"] == 1
 
 
-def test_in_workers_a_crash_and_a_dead_worker_are_both_named(tmp_path: Path,
-                                                             in_workers: None) -> None:
+@pytest.mark.parametrize("method", ["fork", "forkserver"])
+def test_in_workers_a_crash_and_a_dead_worker_are_both_named(
+        tmp_path: Path, in_workers: None, method: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """40 files in 2 workers: one file kills its worker, one makes its scanner raise."""
+    monkeypatch.setattr(parallel, "METHOD", method)
     tree(tmp_path, "raise-me.py", 38)
     (tmp_path / "kill-me.py").write_text(INSECURE)
     report = lint_paths([tmp_path], options=Options(jobs=2))
@@ -84,18 +86,22 @@ def test_workers_do_not_inherit_a_lock_held_by_a_thread(tmp_path: Path,
                                                         in_workers: None) -> None:
     """A plain fork copies a lock held by another thread of the parent, held forever."""
     tree(tmp_path, "app-last.py", 39)
-    release = threading.Event()
+    release, held = threading.Event(), threading.Event()
 
     def hold() -> None:
         with sec_workers.LOCK:
+            held.set()
             release.wait(60)
 
     holder = threading.Thread(target=hold)
     holder.start()
     try:
+        held.wait(60)
+        method = parallel.start_method()
         report = lint_paths([tmp_path], options=Options(jobs=2))
     finally:
         release.set()
         holder.join()
     assert report.errors == {} and len(report.findings) == 40
-    assert parallel.start_method() in ("forkserver", "spawn")
+    assert method in ("forkserver", "spawn")
+    assert parallel.start_method() == "fork"  # with one thread, fork is safe and fastest

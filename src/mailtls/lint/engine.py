@@ -186,8 +186,10 @@ def scan_file(path: str, kind: str, max_bytes: int, today: dt.date,
 
 #: Fewer files than this are scanned in this process: starting workers would cost more.
 SERIAL_BELOW = 32
-#: Files per chunk handed to a worker at most: small enough that the last chunks even
-#: out the workers, large enough that handing them out costs nothing.
+#: Chunks per worker: enough that the last ones even out the workers, few enough that
+#: the pool's cost per task (a pickle and a queue round trip in the parent) stays small.
+CHUNKS_PER_JOB = 8
+#: Files per chunk at least.
 CHUNK = 16
 
 Packed = tuple[str, list[tuple[str, int, int, int | None, int | None, dict[str, str]]],
@@ -257,7 +259,7 @@ def run(files: Sequence[tuple[str, str]], options: Options) -> tuple[list[FileRe
     if jobs <= 1 or len(files) < SERIAL_BELOW:
         task: Task = (tuple(files), options.max_bytes, today, options.file_seconds)
         return [_unpack(r) for r in _scan_chunk(task)], len(files)
-    size = max(1, min(CHUNK, len(files) // (jobs * 8)))
+    size = max(CHUNK, len(files) // (jobs * CHUNKS_PER_JOB))
     tasks: list[Task] = [(tuple(files[i : i + size]), options.max_bytes, today,
                           options.file_seconds) for i in range(0, len(files), size)]
     outcomes = parallel.run(_scan_chunk, tasks, jobs, _warm_up)

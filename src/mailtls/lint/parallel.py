@@ -1,10 +1,14 @@
 """``[work(item) for item in items]`` in worker processes, with every failure accounted for.
 
-The workers are a :class:`concurrent.futures.ProcessPoolExecutor` started with
-``forkserver`` (``spawn`` where there is none): a worker never inherits a copy of the
-parent taken while another thread held a lock (a plain ``fork`` can), and it imports
-only what it runs. The fork server is started (:func:`warm`) while the parent walks the
-tree and imports :mod:`mailtls.lint.engine` once; each worker is a fork of it.
+The workers are a :class:`concurrent.futures.ProcessPoolExecutor`. Its start method
+is chosen so that a worker never inherits a copy of the parent taken while another
+thread held a lock (which a ``fork`` of a threaded process can): ``fork`` only when this
+process has no other thread (the command line: nothing can be held, and the workers
+start at once with everything the parent has loaded; 3.11's executor forks its workers
+before it starts its own thread), else ``forkserver`` (``spawn`` where there is none).
+The fork server is started (:func:`warm`) while the parent walks the tree and imports
+the scanners once (:data:`PRELOAD`); each worker is a fork of it. bench/results-lint.md
+has the numbers behind the choice.
 
 Nothing is hidden: an item whose worker raised or died comes back as a :class:`Lost`
 with the reason. The caller runs its parts again with :func:`alone`, each in a pool of
@@ -16,6 +20,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -43,10 +48,20 @@ class Lost(Generic[T]):
     reason: str
 
 
+#: The start method, when set (to compare them in a benchmark); None: :func:`start_method`.
+METHOD: str | None = None
+
+
 def start_method() -> str:
+    """``fork`` in a process with one thread, else ``forkserver``, else ``spawn``."""
     import multiprocessing
 
-    return "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+    methods = multiprocessing.get_all_start_methods()
+    if METHOD is not None:
+        return METHOD
+    if "fork" in methods and threading.active_count() == 1:
+        return "fork"
+    return "forkserver" if "forkserver" in methods else "spawn"
 
 
 def context() -> multiprocessing.context.BaseContext:
