@@ -114,7 +114,7 @@ def test_plaintext_pipelined_with_the_220_is_refused(
                 await _send(_fake_client(fake, lab_files.ca_file, username="u", password="p"))
             assert info.value.id == finding  # type: ignore[attr-defined]
             if count is not None:
-                assert info.value.finding.params["count"] == str(count)  # type: ignore[attr-defined]
+                assert info.value.finding.params["bytes"] == str(count)  # type: ignore[attr-defined]
             assert not any(line.startswith(("AUTH", "MAIL")) for _, line in fake.log)
 
     run(go())

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ..catalog import pick_language
+from ..catalog import pick_language, tr
 from ..export.json import render_scan
 from ..lab.run import LabThread, serve_forever
 from ..lab.servers import Endpoint, Lab
@@ -24,7 +24,7 @@ from .lines import emit, plain, whole
 from .render import render_details, render_summary, render_table
 
 
-def _endpoint_table(lab: Lab, console: Console) -> None:
+def _endpoint_table(lab: Lab, console: Console, lang: str = "en") -> None:
     """The endpoints (a table on a terminal, one ``URL EXPECTED-ID SITUATION`` line each in a
     pipe), then the files and the scan command, never wrapped so that they copy whole."""
     if plain(console):
@@ -33,15 +33,16 @@ def _endpoint_table(lab: Lab, console: Console) -> None:
     else:
         table = Table(title="mailtls lab", header_style="bold")
         table.add_column("URL", no_wrap=True)
-        table.add_column("situation")
-        table.add_column("expected finding", no_wrap=True)
+        table.add_column(tr("situation", lang))
+        table.add_column(tr("expected finding", lang), no_wrap=True)
         for e in lab.endpoints:
             table.add_row(e.url, e.description, e.expect)
         console.print(table)
     targets = lab.directory / "targets.txt"
-    whole(console, f"CA: {lab.ca_file}")
-    whole(console, f"targets: {targets}")
-    whole(console, f"Scan it: mailtls scan --ca-file {lab.ca_file} --targets {targets}")
+    whole(console, tr("CA: {path}", lang).format(path=lab.ca_file))
+    whole(console, tr("targets: {path}", lang).format(path=targets))
+    command = f"mailtls scan --ca-file {lab.ca_file} --targets {targets}"
+    whole(console, tr("Scan it: {command}", lang).format(command=command))
 
 
 def primary_id(result: ScanResult) -> str:
@@ -51,13 +52,17 @@ def primary_id(result: ScanResult) -> str:
     return result.findings[0].id if result.findings else "-"
 
 
-def _check(endpoints: list[Endpoint], results: list[ScanResult], console: Console) -> int:
+def _check(
+    endpoints: list[Endpoint], results: list[ScanResult], console: Console, lang: str
+) -> int:
     wrong = [(e, r) for e, r in zip(endpoints, results, strict=True) if primary_id(r) != e.expect]
     for e, r in wrong:
-        emit(console, Text(f"MISMATCH {e.url}: expected {e.expect}, got {primary_id(r)}", "red"))
+        text = tr("MISMATCH {url}: expected {expected}, got {got}", lang)
+        emit(console, Text(text.format(url=e.url, expected=e.expect, got=primary_id(r)), "red"))
     style = "green" if not wrong else "red"
     matched = len(endpoints) - len(wrong)
-    emit(console, Text(f"{matched}/{len(endpoints)} diagnoses match what the lab set up", style))
+    text = tr("{matched}/{total} diagnoses match what the lab set up", lang)
+    emit(console, Text(text.format(matched=matched, total=len(endpoints)), style))
     return 1 if wrong else 0
 
 
@@ -70,12 +75,13 @@ def _scan_lab(directory: Path, as_json: bool, lang: str) -> int:
         click.echo(render_scan(results, lang))
         return 0
     console = Console()
-    whole(console, f"Lab CA: {lab.ca_file} (trusted with --ca-file, as for a private CA)")
+    lab_ca = tr("Lab CA: {path} (trusted with --ca-file, as for a private CA)", lang)
+    whole(console, lab_ca.format(path=lab.ca_file))
     emit(console, "")
     render_table(results, console, lang)
     render_details(results, console, lang)
     render_summary(results, console, lang)
-    return _check(lab.endpoints, results, console)
+    return _check(lab.endpoints, results, console, lang)
 
 
 @click.command("lab")
@@ -116,9 +122,9 @@ def lab_command(
     Everything listens on loopback; nothing needs root. With --scan, the lab is
     scanned at once and each diagnosis is compared with what the lab set up.
     """
-    if not host.startswith("127."):
-        raise click.UsageError("--host must be a loopback address (127.0.0.0/8)")
     language = pick_language(lang)
+    if not host.startswith("127."):
+        raise click.UsageError(tr("--host must be a loopback address (127.0.0.0/8)", language))
     with tempfile.TemporaryDirectory(prefix="mailtls-lab-") as tmp:
         where = directory or Path(tmp)
         if run_scan:
@@ -126,7 +132,7 @@ def lab_command(
         console = Console()
 
         def ready(lab: Lab) -> None:
-            _endpoint_table(lab, console)
-            console.print("Press Ctrl-C to stop.")
+            _endpoint_table(lab, console, language)
+            console.print(tr("Press Ctrl-C to stop.", language))
 
         serve_forever(where, host, base_port, ready=ready)

@@ -307,7 +307,7 @@ class AsyncClient:
                 await conn.start_tls(ctx, self.target.host, self.timeout)
         except InjectedBytes as exc:
             self._drop()
-            raise ResponseInjection.make(count=str(exc.count)) from None
+            raise ResponseInjection.make(bytes=str(exc.count)) from None
         except ssl.SSLError as exc:
             self._drop()
             raise await self._refusal(exc) from None

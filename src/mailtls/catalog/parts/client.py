@@ -40,7 +40,7 @@ _ENTRIES = (
         "client.response_injection",
         C,
         "Bytes injected after the STARTTLS reply",
-        "The server sent {count} more bytes after its reply to STARTTLS and before the "
+        "The server sent {bytes} of extra data after its reply to STARTTLS and before the "
         "TLS handshake; they would be read as if they came over TLS.",
         "Nothing was sent. A man in the middle or a broken server injects replies this "
         "way: check the network path and the server's software, and report it.",
@@ -190,4 +190,5 @@ UI_STRINGS: tuple[str, ...] = (
     "no terminal to ask for the password: use --password-file",
 )
 
-PART = Part("mailtls-client", _ENTRIES, UI_STRINGS, frozenset({"problem", "stage"}))
+PART = Part("mailtls-client", _ENTRIES, UI_STRINGS, frozenset({"problem", "stage"}),
+            counted=(("bytes", "{count} byte", "{count} bytes"),))

@@ -16,6 +16,17 @@ UI_STRINGS: tuple[str, ...] = (
     "! weak, !! broken; (N) after a certificate: certificates in the chain the server sent; "
     "STARTTLS advertised X/Y: on X of the Y connections made.",
     "not applicable (one protocol version, no fallback)",
+    # mailtls lab (mailtls.cli.lab)
+    "situation",
+    "expected finding",
+    "CA: {path}",
+    "targets: {path}",
+    "Scan it: {command}",
+    "Press Ctrl-C to stop.",
+    "Lab CA: {path} (trusted with --ca-file, as for a private CA)",
+    "MISMATCH {url}: expected {expected}, got {got}",
+    "{matched}/{total} diagnoses match what the lab set up",
+    "--host must be a loopback address (127.0.0.0/8)",
 )
 
 PLURALS: tuple[tuple[str, str], ...] = (
