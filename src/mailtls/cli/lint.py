@@ -34,7 +34,9 @@ def _where(f: Finding) -> str:
     loc = f.location
     if loc is None:
         return "-"
-    return f"{loc.file}:{loc.line}" + (f":{loc.column}" if loc.column else "")
+    from ..lint.engine import visible  # a file name can hold escape sequences too
+
+    return f"{visible(loc.file)}:{loc.line}" + (f":{loc.column}" if loc.column else "")
 
 
 def render_text(report: Report, console: Console, lang: str) -> None:

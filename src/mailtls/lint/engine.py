@@ -273,6 +273,16 @@ def _column(line: str, byte_column: int) -> int:
     return len(line.encode("utf-8")[: byte_column - 1].decode("utf-8", "ignore")) + 1
 
 
+#: Control characters (C0 but tab, DEL, C1) shown as ``\xNN``: text from a scanned file
+#: (its snippet, a key name) must not reach the terminal as escape sequences that could
+#: move the cursor, erase the findings printed before, or retitle the window.
+VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0)) if c != 0x09}
+
+
+def visible(text: str) -> str:
+    return text.translate(VISIBLE)
+
+
 def to_finding(result: FileResult, hit: Hit) -> Finding:
     from ..catalog import entry
     from ..model import Finding, Location
@@ -282,10 +292,11 @@ def to_finding(result: FileResult, hit: Hit) -> Finding:
         file=result.path,
         line=hit.line,
         column=_column(line, hit.column),
-        snippet=line.strip()[:SNIPPET] or None,
+        snippet=visible(line.strip()[:SNIPPET]) or None,
     )
     rule = hit.params.get("rule", hit.rule) if hit.rule == "lint.expired_exception" else hit.rule
-    return Finding(hit.rule, entry(rule).severity, hit.params, False, location, FIXES.get(hit.rule))
+    params = {k: visible(v) for k, v in hit.params.items()}
+    return Finding(hit.rule, entry(rule).severity, params, False, location, FIXES.get(hit.rule))
 
 
 def report(results: Sequence[FileResult], total: int | None = None) -> Report:
