@@ -71,6 +71,9 @@ class Runner:
     outcomes: list[ProbeFailure] = field(default_factory=list)
     starttls_seen: list[bool] = field(default_factory=list)
     trail: list[str] = field(default_factory=list)  # what each connection was for
+    #: the clock, injected so that tests check the back-off and pauses without waiting
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    monotonic: Callable[[], float] = time.monotonic
     _slots: dict[str, asyncio.Semaphore] = field(default_factory=dict)
     _gentle: asyncio.Lock = field(default_factory=asyncio.Lock)
     _last_close: float = 0.0
@@ -146,7 +149,7 @@ class Runner:
                 outcome = ProbeOutcome.THROTTLED if throttled else ProbeOutcome.FAILED
                 self.fail(what, outcome, finding_id, reason)
                 return None, d
-            await asyncio.sleep(delay)
+            await self.sleep(delay)
             delay = min(delay * 2, self.budget.max_backoff)
         return None, None  # pragma: no cover - the loop always returns
 
@@ -164,13 +167,13 @@ class Runner:
         if not self.budget.gentle:
             return await run(self._limit)
         async with self._gentle:
-            wait = self._last_close + self.budget.pause - time.monotonic()
+            wait = self._last_close + self.budget.pause - self.monotonic()
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self.sleep(wait)
             try:
                 return await run(None)
             finally:
-                self._last_close = time.monotonic()
+                self._last_close = self.monotonic()
 
 
 def _failure(session: Session, d: Dialogue) -> tuple[str, str] | None:
