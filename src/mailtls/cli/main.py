@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "monitor": "mailtls.cli.monitor:monitor_command",
     "check": "mailtls.cli.check:check_command",
     "exporter": "mailtls.cli.exporter:exporter_command",
+    "mitm": "mailtls.cli.mitm:mitm_command",
 }
 
 

@@ -25,7 +25,11 @@ MAX_CONNECTIONS = 20
 
 
 class PortInUse(Exception):
-    """The address and port cannot be bound (``str`` names both and the reason)."""
+    """The address and port cannot be bound: ``address`` (HOST port N) and ``reason``."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"{address}: {reason}")
+        self.address, self.reason = address, reason
 
 
 @dataclass
@@ -76,7 +80,7 @@ class Listener:
             self._sock.listen(16)
         except OSError as exc:
             self._sock.close()
-            raise PortInUse(f"{host} port {port}: {exc.strerror or exc}") from None
+            raise PortInUse(f"{host} port {port}", exc.strerror or str(exc)) from None
         self.host, self.port = host, self._sock.getsockname()[1]
         self._closed = False
         self._acceptor = threading.Thread(target=self._accept_loop, daemon=True)

@@ -1,9 +1,11 @@
 """Every catalogue part. A new area adds its module here, and nothing else changes."""
 
 from ..entry import Part
-from . import audit, cli, client, deep, devcert, grade, lint, monitor, output, plugins, scan
+from . import (
+    audit, cli, client, deep, devcert, grade, lint, mitm, monitor, output, plugins, scan,
+)
 
 PARTS: tuple[Part, ...] = (
     scan.PART, client.PART, lint.PART, audit.PART, grade.PART, deep.PART, output.PART,
-    monitor.PART, plugins.PART, cli.PART, devcert.PART,
+    monitor.PART, plugins.PART, cli.PART, devcert.PART, mitm.PART,
 )
