@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "completion": "mailtls.cli.completion:completion_command",
     "monitor": "mailtls.cli.monitor:monitor_command",
     "check": "mailtls.cli.check:check_command",
+    "logs": "mailtls.cli.logs:logs_command",
     "exporter": "mailtls.cli.exporter:exporter_command",
     "mitm": "mailtls.cli.mitm:mitm_command",
 }

@@ -1,0 +1,228 @@
+"""Events -> a summary per peer and direction, with the joins the lines need.
+
+Joins (all keyed by host and process id, in bounded dictionaries):
+
+* outbound: ``smtp[pid]`` logs ``... TLS connection established to PEER`` before the
+  ``QUEUEID: to=<..>, relay=PEER, status=sent`` lines of the deliveries over that
+  connection; a delivery whose relay is the peer of the process's last TLS line went over
+  that TLS, any other delivery in clear. A delivery with no network relay (``virtual``,
+  ``local``, a unix socket) is not counted.
+* inbound: ``smtpd[pid]``'s TLS line, then ``QUEUEID: client=`` per message, then the
+  ``disconnect`` line with its ``starttls=`` and ``auth=`` counters ends the session.
+  ``SSL_accept error`` + ``TLS library problem`` (+ ``lost connection after STARTTLS``)
+  make one failed handshake, named by the library's reason.
+
+Buckets: ``verified`` (Postfix "Verified": chain and name checked), ``unverified``
+(Trusted, Untrusted, Anonymous: encrypted, the peer not authenticated), ``clear``.
+Peers beyond ``max_peers`` are folded into one ``(other peers)`` line per direction.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .parse import Event
+
+LEGACY = frozenset({"SSLv2", "SSLv3", "TLSv1", "TLSv1.1"})
+OTHER_PEERS = "(other peers)"
+MAX_SESSIONS = 65536
+
+
+def bucket(trust: str | None) -> str:
+    if trust is None:
+        return "clear"
+    return "verified" if trust == "verified" else "unverified"
+
+
+@dataclass
+class PeerStats:
+    direction: str
+    peer: str
+    service: str = "smtp"
+    mail: Counter[str] = field(default_factory=Counter)  # verified / unverified / clear
+    sessions: Counter[str] = field(default_factory=Counter)  # trust level, clear, failed
+    protocols: Counter[str] = field(default_factory=Counter)
+    ciphers: Counter[str] = field(default_factory=Counter)
+    failures: Counter[str] = field(default_factory=Counter)  # reason -> count
+    auth: Counter[str] = field(default_factory=Counter)  # tls / clear
+    undelivered: Counter[str] = field(default_factory=Counter)  # status -> count
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"direction": self.direction, "peer": self.peer, "service": self.service,
+                **{k: dict(getattr(self, k)) for k in (
+                    "mail", "sessions", "protocols", "ciphers", "failures", "auth",
+                    "undelivered")}}
+
+
+@dataclass
+class _Session:
+    tls: Event | None = None
+    failed: Event | None = None
+    reason: str | None = None
+
+
+class Summary:
+    """Feed events in log order with :meth:`add`; read :attr:`peers` and :meth:`totals`."""
+
+    def __init__(self, max_peers: int = 10000) -> None:
+        self.max_peers = max_peers
+        self.peers: dict[tuple[str, str], PeerStats] = {}
+        self.sessions: dict[tuple[str, str], _Session] = {}
+        self.events = 0
+        self.kinds: Counter[str] = Counter()
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def stats(self, ev: Event, peer: str | None = None) -> PeerStats:
+        direction = ev.direction or "inbound"
+        name = peer or ev.peer or "(unknown)"
+        key = (direction, name)
+        found = self.peers.get(key)
+        if found is None:
+            if len(self.peers) >= self.max_peers:
+                key = (direction, OTHER_PEERS)
+                found = self.peers.get(key)
+            if found is None:
+                found = self.peers[key] = PeerStats(direction, key[1], ev.service)
+        return found
+
+    def _session(self, ev: Event) -> _Session:
+        key = (ev.host, ev.pid)
+        s = self.sessions.get(key)
+        if s is None:
+            if len(self.sessions) >= MAX_SESSIONS:
+                del self.sessions[next(iter(self.sessions))]
+            s = self.sessions[key] = _Session()
+        return s
+
+    # -- events ---------------------------------------------------------------------------
+
+    def add(self, ev: Event) -> None:
+        self.events += 1
+        self.kinds[ev.kind] += 1
+        handler = getattr(self, "_on_" + ev.kind, None)
+        if handler is not None:
+            handler(ev)
+
+    def add_all(self, events: Iterable[Event]) -> Summary:
+        for ev in events:
+            self.add(ev)
+        return self
+
+    def _on_tls(self, ev: Event) -> None:
+        st = self.stats(ev)
+        st.sessions[ev.trust or "anonymous"] += 1
+        if ev.protocol:
+            st.protocols[ev.protocol] += 1
+        if ev.cipher:
+            st.ciphers[ev.cipher] += 1
+        s = self._session(ev)
+        s.tls, s.failed, s.reason = ev, None, None
+
+    def _on_verify_failed(self, ev: Event) -> None:
+        st = self.stats(ev)
+        st.failures[ev.reason or "verification failed"] += 1
+        st.sessions["verify_failed"] += 1
+
+    def _on_handshake_failed(self, ev: Event) -> None:
+        s = self._session(ev)
+        s.failed, s.reason = ev, None
+        if ev.direction == "outbound":  # the smtp client names no library reason after it
+            self.stats(ev).sessions["failed"] += 1
+            self.stats(ev).failures["handshake failed"] += 1
+            s.failed = None
+
+    def _on_tls_problem(self, ev: Event) -> None:
+        s = self.sessions.get((ev.host, ev.pid))
+        if s is not None and s.failed is not None and s.reason is None:
+            s.reason = ev.reason
+
+    def _on_lost_starttls(self, ev: Event) -> None:
+        s = self._session(ev)
+        if s.failed is None:
+            s.failed = ev
+            s.reason = "lost connection after STARTTLS"
+        self._close_failure(s)
+
+    def _close_failure(self, s: _Session) -> None:
+        if s.failed is None:
+            return
+        st = self.stats(s.failed)
+        st.sessions["failed"] += 1
+        st.failures[s.reason or "handshake failed"] += 1
+        s.failed = None
+
+    def _on_disconnect(self, ev: Event) -> None:
+        s = self.sessions.pop((ev.host, ev.pid), None) or _Session()
+        self._close_failure(s)
+        tls = s.tls is not None and s.tls.peer == ev.peer
+        st = self.stats(ev)
+        if not tls and (ev.commands or 0) > 0 and not (ev.starttls and ev.starttls[1]):
+            st.sessions["clear"] += 1
+        if ev.auth and ev.auth[0] > 0:
+            st.auth["tls" if tls else "clear"] += 1
+
+    def _on_client(self, ev: Event) -> None:
+        s = self.sessions.get((ev.host, ev.pid))
+        tls = s.tls if s is not None and s.tls is not None and s.tls.peer == ev.peer else None
+        self.stats(ev).mail[bucket(tls.trust if tls else None)] += 1
+
+    def _on_delivery(self, ev: Event) -> None:
+        if ev.peer is None:  # virtual, local, none, a unix socket: no network
+            return
+        st = self.stats(ev)
+        if ev.status != "sent":
+            st.undelivered[ev.status or "unknown"] += 1
+            if ev.reason and ("TLS" in ev.reason or "certificate" in ev.reason):
+                st.failures[ev.reason] += 1
+            return
+        s = self.sessions.get((ev.host, ev.pid))
+        tls = s.tls if s is not None and s.tls is not None and s.tls.peer == ev.peer else None
+        st.mail[bucket(tls.trust if tls else None)] += 1
+
+    def _on_login(self, ev: Event) -> None:
+        st = self.stats(ev)
+        kind = "tls" if ev.tls else "clear"
+        st.sessions["anonymous" if ev.tls else "clear"] += 1
+        st.auth[kind] += 1
+        if ev.protocol:
+            st.protocols[ev.protocol] += 1
+        if ev.cipher:
+            st.ciphers[ev.cipher] += 1
+
+    def _on_login_failed(self, ev: Event) -> None:
+        st = self.stats(ev)
+        st.sessions["failed"] += 1
+        st.failures[ev.reason or "handshake failed"] += 1
+
+    # -- results --------------------------------------------------------------------------
+
+    def totals(self) -> dict[str, Any]:
+        """Mail and logins per direction and bucket, legacy protocols, failing peers, AUTH."""
+        mail: dict[str, Counter[str]] = {"inbound": Counter(), "outbound": Counter()}
+        protocols: Counter[str] = Counter()
+        legacy: dict[str, list[str]] = {}
+        failing: dict[str, dict[str, int]] = {}
+        auth: Counter[str] = Counter()
+        auth_clear: list[str] = []
+        logins: Counter[str] = Counter()
+        for st in self.peers.values():
+            mail.setdefault(st.direction, Counter()).update(st.mail)
+            protocols.update(st.protocols)
+            for p in st.protocols:
+                if p in LEGACY:
+                    legacy.setdefault(p, []).append(st.peer)
+            if st.failures:
+                failing[f"{st.direction} {st.peer}"] = dict(st.failures)
+            auth.update(st.auth)
+            if st.auth["clear"]:
+                auth_clear.append(st.peer)
+            if st.service != "smtp":
+                logins.update(st.auth)
+        return {"mail": {k: dict(v) for k, v in mail.items()}, "protocols": dict(protocols),
+                "legacy_protocols": legacy, "failing_peers": failing, "auth": dict(auth),
+                "auth_in_clear": sorted(set(auth_clear)), "logins": dict(logins),
+                "events": dict(self.kinds)}
