@@ -9,7 +9,9 @@ the other files are read on.
 Years: syslog time stamps (``Dec  2 08:22:05``) have none. :class:`YearGuess` starts from
 the file's modification time (its last line was written then): a first line later in the
 year than the mtime belongs to the year before, and the year grows by one where the month
-falls back by half a year or more (December -> January).
+falls back by half a year or more (December -> January), and falls back by one where a
+December line follows January ones (lines out of order around midnight). A single file
+spanning more than a year cannot be placed from a stream and is taken to span less.
 """
 
 from __future__ import annotations
@@ -99,9 +101,11 @@ def read_lines(source: Source, fh: BinaryIO) -> Iterator[bytes]:
     rest = b""
     skipping = False
     long_lines = nul = 0
+    # read1: a decompressor hands over what it has before it meets the damage
+    read = fh.read1 if isinstance(fh, gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile) else fh.read
     try:
         while True:
-            data = fh.read(CHUNK)
+            data = read(CHUNK)
             if not data:
                 break
             source.bytes += len(data)
@@ -159,7 +163,7 @@ class YearGuess:
             self.year = ref.year - 1 if later else ref.year
         elif month < self.month and self.month - month >= 6:
             self.year += 1
-        elif month > self.month and month - self.month >= 6:
+        elif month - self.month >= 11:  # January, then a late December line
             self.year -= 1
         self.month = month
 
