@@ -29,6 +29,8 @@ COMMANDS: dict[str, str] = {
     "logs": "mailtls.cli.logs:logs_command",
     "exporter": "mailtls.cli.exporter:exporter_command",
     "mitm": "mailtls.cli.mitm:mitm_command",
+    "report": "mailtls.cli.report:report_command",
+    "explain": "mailtls.cli.explain:explain_command",
 }
 
 
