@@ -7,8 +7,8 @@
 - inconclusive: it never connected, or the control failed (a refusal then proves nothing),
   or it connected but did not get as far as the control did.
 
-The control itself is "safe" when the client completed TLS and went on with its dialogue
-(the harness works with this client), "inconclusive" otherwise.
+The control itself is "safe" when the client completed TLS and got down to business
+after it (the harness works with this client), "inconclusive" otherwise.
 Detail is data: (msgid, params) pairs, translated by the report.
 """
 
@@ -80,9 +80,15 @@ def _sensitive(scenario: Scenario, conns: list[Connection]) -> tuple[bool, bool]
     return creds, mail
 
 
+_SMALL_TALK = {"EHLO", "HELO", "CAPABILITY", "CAPA", "NOOP", "QUIT", "LOGOUT", "RSET"}
+
+
 def went_on(conns: list[Connection]) -> bool:
-    """The control's test: TLS completed and the client carried on after it."""
-    return any(c.capture.tls is not None and c.capture.commands_after_tls for c in conns)
+    """The control's test: TLS completed and the client got down to business after it
+    (logged in, gave an envelope or a mailbox command; a look at the certificate followed
+    by QUIT is not enough)."""
+    return any(c.capture.tls is not None
+               and set(c.capture.commands_after_tls) - _SMALL_TALK for c in conns)
 
 
 def judge(scenario: Scenario, conns: list[Connection], control_ok: bool | None) -> Result:
