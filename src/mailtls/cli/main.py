@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "check": "mailtls.cli.check:check_command",
     "logs": "mailtls.cli.logs:logs_command",
     "exporter": "mailtls.cli.exporter:exporter_command",
+    "zabbix": "mailtls.cli.zabbix:zabbix_command",
     "mitm": "mailtls.cli.mitm:mitm_command",
     "report": "mailtls.cli.report:report_command",
     "explain": "mailtls.cli.explain:explain_command",
