@@ -7,9 +7,9 @@
 #     stopped (and disabled) if they run: the tests start private instances on loopback.
 set -eu
 
-BINARIES="postfix dovecot doveadm swaks msmtp curl openssl prometheus promtool"
-PACKAGES_DPKG="postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus"
-APT_PACKAGES="postfix dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus"
+BINARIES="postfix dovecot doveadm swaks msmtp curl openssl prometheus promtool zabbix_server php"
+PACKAGES_DPKG="postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql"
+APT_PACKAGES="postfix dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql"
 
 say() { printf 'install-deps: %s\n' "$*"; }
 
@@ -32,7 +32,7 @@ is_root() { [ "$(id -u)" -eq 0 ]; }
 
 # Stop (and keep stopped) the distribution's own postfix and dovecot services.
 stop_services() {
-    for svc in postfix dovecot; do
+    for svc in postfix dovecot zabbix-server; do
         if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
             systemctl stop "$svc" >/dev/null 2>&1 || true
             systemctl disable "$svc" >/dev/null 2>&1 || true
