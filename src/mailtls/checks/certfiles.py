@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from ..catalog import entry, new_finding, severity_of
 from ..model import Finding, Location
 from ..verify import TrustStore, diagnose
+from .shell import quoted
 
 MAX_PEM = 1024 * 1024
 IGNORED = frozenset({"cert.verified", "cert.none"})
@@ -163,7 +164,8 @@ def _key_findings(ids: AreaIds, pair: KeyPair, leaf: x509.Certificate) -> list[F
     if mode & stat.S_IROTH:
         loc = pair.key_loc
         out.append(new_finding(ids.key_world_readable, location=loc,
-                               fix=f"chmod 600 '{key_path}'", param=pair.key_param,
+                               fix=f"chmod 600 {quoted(str(key_path))}",
+                               param=pair.key_param,
                                file=str(key_path), where=pair.where,
                                mode=oct(stat.S_IMODE(mode))))
     data, reason = _read(key_path)

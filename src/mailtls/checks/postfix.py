@@ -38,6 +38,7 @@ from .postfix_services import (
     loc,
     loopback_only,
     map_problems,
+    postconf_p,
     servers,
     service_loc,
     where,
@@ -193,7 +194,7 @@ def submission_tls_optional(c: PostfixConfig, ctx: CertContext) -> list[Finding]
         out.append(new_finding(
             "postfix.submission_tls_optional",
             location=loc(svc.overrides.get(param), service_loc(c, svc)),
-            fix=f"postconf -c {c.directory} -P '{svc.key}/{param}={value}'" if has_cert
+            fix=postconf_p(c, svc, param, value) if has_cert
             else None, service=svc.key, where=f"{svc.file}:{svc.line}", reason=reason,
             advice=ADVICE["cert_ok"] if has_cert else ADVICE["no_cert"]))
     return out
@@ -220,7 +221,7 @@ def no_tls(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
         if _submission(server):
             param, value = (("smtpd_tls_wrappermode", "yes") if svc.port in SMTPS
                             else ("smtpd_tls_security_level", "encrypt"))
-            fix = f"postconf -c {c.directory} -P '{svc.key}/{param}={value}'"
+            fix = postconf_p(c, svc, param, value)
             out.append(new_finding("postfix.submission_no_tls", location=location,
                                    fix=fix if has_cert else None, service=svc.key,
                                    level=server.level, where=where(server.origin),

@@ -21,6 +21,7 @@ from .postfix_services import (
     fix_cmd,
     has_ca,
     loc,
+    postconf_e,
     service_loc,
     system_bundle,
     table_entries,
@@ -37,7 +38,7 @@ def _ca_fixes(c: PostfixConfig, svc: Service, fixes: list[str]) -> tuple[list[st
     bundle = system_bundle()
     if bundle is None:
         return [], ADVICE["no_bundle"]
-    return [*fixes, f"postconf -c {c.directory} -e 'smtp_tls_CAfile = {bundle}'"], \
+    return [*fixes, postconf_e(c, "smtp_tls_CAfile", str(bundle))], \
         ADVICE["ca_added"]
 
 

@@ -26,6 +26,7 @@ a file-based table that cannot be read is a problem of the configuration.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,7 @@ from ..config.files import Problem
 from ..config.postfix import PostfixConfig, Service, Setting
 from ..model import Finding, Location
 from ..verify.store import SYSTEM_BUNDLES
+from .shell import quoted
 
 DEFAULT_ORIGIN = "Postfix default"
 SUBMISSION = ("submission", "587")
@@ -70,8 +72,19 @@ def fix_cmd(c: PostfixConfig, name: str, value: str, svc: Service | None,
             related: str = "") -> str:
     """``postconf -P`` when the service sets ``name`` (or ``related``) with -o, else ``-e``."""
     if svc is not None and (name in svc.overrides or (related and related in svc.overrides)):
-        return f"postconf -c {c.directory} -P '{svc.key}/{name}={value}'"
-    return f"postconf -c {c.directory} -e '{name} = {value}'"
+        return postconf_p(c, svc, name, value)
+    return postconf_e(c, name, value)
+
+
+def postconf_e(c: PostfixConfig, name: str, value: str) -> str:
+    """The ``postconf -e`` command, safe to paste whatever the folder and value hold."""
+    return f"postconf -c {shlex.quote(str(c.directory))} -e {quoted(f'{name} = {value}')}"
+
+
+def postconf_p(c: PostfixConfig, svc: Service, name: str, value: str) -> str:
+    """The ``postconf -P`` command for one service's ``-o`` override, safe to paste."""
+    assignment = quoted(f"{svc.key}/{name}={value}")
+    return f"postconf -c {shlex.quote(str(c.directory))} -P {assignment}"
 
 
 def dedupe(findings: Iterable[Finding]) -> list[Finding]:
