@@ -107,11 +107,13 @@ def init_command(file: Path, force: bool, lang: str | None) -> None:
 @inventory_option
 @history_option
 @click.option("--json", "as_json", is_flag=True, help="JSON output (schema 1).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "ecs"]), default=None,
+              help="Output: text, json (as --json) or ecs (Elastic Common Schema, NDJSON).")
 @click.option("--at", "at_time", metavar="TIME", help="Judge as of this ISO 8601 time.")
 @click.option("--quiet", "-q", is_flag=True, help="Only notifications and errors.")
 @lang_option
-def run_command(inventory_path: Path, history: str | None, as_json: bool, at_time: str | None,
-                quiet: bool, lang: str | None) -> None:
+def run_command(inventory_path: Path, history: str | None, as_json: bool, fmt: str | None,
+                at_time: str | None, quiet: bool, lang: str | None) -> None:
     """One monitoring pass: scan, record, alert on changes; exit status as scan."""
     from ..monitor import run_pass
     from ..monitor.notify import events_of, send_all
@@ -125,12 +127,17 @@ def run_command(inventory_path: Path, history: str | None, as_json: bool, at_tim
         raise StoreFailure(str(exc)) from None
     finally:
         store.close()
+    as_json = as_json or fmt in ("json", "ecs")
     echo = (lambda text: click.echo(text, err=True)) if as_json else click.echo
     problems = send_all(events_of(report), inventory.notify, language, echo)
     for problem in [*report.errors, *problems]:
         click.echo(f"mailtls: {problem}", err=True)
     alerts = [a.finding for a in report.alerts]
-    if as_json:
+    if fmt == "ecs":
+        from ..export.ecs import render_scan_ecs
+
+        click.echo(render_scan_ecs(report.results, report.started, language, "mailtls.monitor"))
+    elif as_json:
         click.echo(_run_document(report, language))
     elif not quiet:
         _print_run(report.results, alerts, language)

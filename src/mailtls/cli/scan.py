@@ -182,6 +182,9 @@ def _check_policy(policy: str | None) -> None:
     help="Base trust store ('none': only --ca-file).",
 )
 @click.option("--json", "as_json", is_flag=True, help="JSON output (schema 1).")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "ecs"]), default=None,
+              help="Output: text, json (as --json) or ecs (one Elastic Common Schema "
+              "document per endpoint and per finding, NDJSON).")
 @click.option("--lang", metavar="LANG", help="Language: en or zh_CN (default: from LANG).")
 @click.option(
     "--timeout",
@@ -263,6 +266,7 @@ def scan_command(
     ca_file: tuple[Path, ...],
     trust: str,
     as_json: bool,
+    fmt: str | None,
     lang: str | None,
     timeout: float,
     concurrency: int,
@@ -284,6 +288,7 @@ def scan_command(
     Ctrl-C (or SIGTERM) stops the scan and still prints the results that finished.
     """
     language = pick_language(lang)
+    ecs, as_json = fmt == "ecs", as_json or fmt in ("json", "ecs")  # ecs: no terminal view
     _check_policy(policy)
     if gentle and not deep:
         raise click.UsageError("--gentle only applies to --deep")
@@ -310,7 +315,11 @@ def scan_command(
     started = dt.datetime.now(dt.UTC)
     with Interrupt() as interrupt:
         results, unfinished = _run(targets, options, show, interrupt, language)
-        if as_json:
+        if ecs:
+            from ..export.ecs import render_scan_ecs
+
+            click.echo(render_scan_ecs(results, as_of or started, language))
+        elif as_json:
             click.echo(
                 render_scan(results, language, notes, errors, as_of=as_of or started,
                             interrupted=interrupt.requested, unfinished=unfinished)
