@@ -7,9 +7,9 @@
 #     stopped (and disabled) if they run: the tests start private instances on loopback.
 set -eu
 
-BINARIES="postfix dovecot doveadm swaks msmtp curl openssl prometheus promtool zabbix_server php"
-PACKAGES_DPKG="postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql"
-APT_PACKAGES="postfix dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql"
+BINARIES="postfix dovecot doveadm swaks msmtp curl openssl prometheus promtool zabbix_server php chromium"
+PACKAGES_DPKG="postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql chromium fonts-wqy-microhei"
+APT_PACKAGES="postfix dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql chromium fonts-wqy-microhei"
 
 say() { printf 'install-deps: %s\n' "$*"; }
 
