@@ -22,38 +22,39 @@ RFC5280 = "https://www.rfc-editor.org/rfc/rfc5280"
 RFC6125 = "https://www.rfc-editor.org/rfc/rfc6125"
 NOSTARTTLS = "https://nostarttls.secvuln.info/"
 
+_DID = "What the client did: {detail}"
 _CHECK = ("Turn certificate verification on in the client (never \"accept all\" or an "
           "exception for this server); give it the organisation's CA if it uses one "
           "(mailtls devcert for development). Change the password that was sent.")
 
 _ENTRIES = (
     Entry("mitm.control", INFO, "Control: the client did not complete a trusted session",
-          "{detail}",
+          _DID,
           "Make the client trust the control CA written by --trusted-ca-out for the "
           "control run, and check that its command reaches the listener ({{host}} and "
           "{{port}} in its arguments)."),
     Entry("mitm.self_signed", C, "Sent secrets to a server with a self-signed certificate",
-          "{detail}", _CHECK, (RFC5280,), 295),
+          _DID, _CHECK, (RFC5280,), 295),
     Entry("mitm.expired", C, "Sent secrets to a server with an expired certificate",
-          "{detail}", _CHECK, (RFC5280,), 298),
+          _DID, _CHECK, (RFC5280,), 298),
     Entry("mitm.wrong_host", C, "Sent secrets to a server with another host's certificate",
-          "{detail}", "Turn host name checking on in the client (it is a separate setting "
+          _DID, "Turn host name checking on in the client (it is a separate setting "
           "in many clients) and connect by the name the certificate carries. Change the "
           "password that was sent.", (RFC6125,), 297),
     Entry("mitm.untrusted_ca", C, "Sent secrets to a server with a certificate from an "
-          "untrusted CA", "{detail}", _CHECK, (RFC5280,), 295),
+          "untrusted CA", _DID, _CHECK, (RFC5280,), 295),
     Entry("mitm.starttls_stripped", C, "Sent secrets in clear text when STARTTLS was not "
-          "offered", "{detail}", "Require TLS in the client (STARTTLS \"required\", not "
+          "offered", _DID, "Require TLS in the client (STARTTLS \"required\", not "
           "\"when available\"), or use implicit TLS (ports 465, 993, 995). Change the "
           "password that was sent.", (RFC3207, RFC8314), 319),
     Entry("mitm.starttls_rejected", C, "Sent secrets in clear text when STARTTLS was "
-          "refused", "{detail}", "Require TLS in the client, so that a refused STARTTLS "
+          "refused", _DID, "Require TLS in the client, so that a refused STARTTLS "
           "ends the session, or use implicit TLS. Change the password that was sent.",
           (RFC3207, RFC8314), 319),
-    Entry("mitm.response_injection", H, "Acted on replies injected before TLS", "{detail}",
+    Entry("mitm.response_injection", H, "Acted on replies injected before TLS", _DID,
           "Update the client: after STARTTLS it must discard everything read before the "
           "handshake. Prefer implicit TLS (ports 465, 993, 995).", (RFC3207, NOSTARTTLS), 74),
-    Entry("mitm.tls1_0_only", H, "Sent secrets over TLS 1.0", "{detail}",
+    Entry("mitm.tls1_0_only", H, "Sent secrets over TLS 1.0", _DID,
           "Require TLS 1.2 or later in the client (RFC 8996 forbids TLS 1.0 and 1.1).",
           (RFC8996,), 327),
 )
@@ -156,8 +157,6 @@ UI_STRINGS: tuple[str, ...] = (
     "detail",
     "yes",
     "no",
-    "exit status",
-    "stderr",
     "{listeners} listeners on {host}; point a mail client at one of them:",
     "Warning: listening on {address}, not on loopback: anyone who can reach this address "
     "can connect. Nothing is forwarded, but stop this as soon as the training ends.",
@@ -173,7 +172,6 @@ UI_STRINGS: tuple[str, ...] = (
     "--listen {address}: not an IP address",
     "unknown scenario {names} (known: {known})",
     "give the client command after --, e.g. mailtls mitm run -- curl ...",
-    "--protocol {protocol}: implicit TLS has no STARTTLS scenario to run",
     "{count} of {total} scenarios vulnerable",
     "What a careful client reports",
     "What a careless client does",
