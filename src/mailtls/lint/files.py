@@ -86,7 +86,8 @@ Word = bytes | _Imports
 
 _JVM = ((b"ssl.trust",), (b"checkserveridentity",), (b"TrustAllHosts",),
         (b"checkServerTrusted",), (b"HostnameVerifier",), (b"HOSTNAME_VERIFIER",),
-        (b"commons.mail",), (b"SSLSession",))
+        (b"commons.mail",), (b"SSLSession",), (b"trustingAllHosts",), (b"trustingSSLHosts",),
+        (b"verifyingServerIdentity",), (b"commons.net",))
 _JS = ((b"rejectUnauthorized",), (b"ignoreTLS",), (b"NODE_TLS_REJECT_UNAUTHORIZED",))
 #: A file of this kind can only match a rule if, for one of these tuples, it contains every
 #: byte string of the tuple (and matches its pattern, if any) (as semgrep and ripgrep do: a
@@ -99,7 +100,8 @@ TRIGGERS: dict[str, tuple[tuple[Word, ...], ...]] = {
                (b"_create_unverified_context",), (b"_create_stdlib_context",),
                (b"CERT_NONE",), (b"cert_reqs",), (b"verify_mode",), (b"check_hostname",),
                (b"verify", HTTP_IMPORT),
-               (b"flask_mail",), (b"yagmail",), (b"EmailBackend", b"ssl_context")),
+               (b"flask_mail",), (b"yagmail",), (b"EmailBackend", b"ssl_context"),
+               (b"tls_verify",), (b"ClientContextFactory",), (b"CertificateOptions",)),
     "java": _JVM,
     "kotlin": _JVM,
     "javascript": _JS,
@@ -109,9 +111,10 @@ TRIGGERS: dict[str, tuple[tuple[Word, ...], ...]] = {
             (b"CURLOPT_SSL_VERIFY",)),
     "go": ((b"InsecureSkipVerify",),),
     "csharp": ((b"ValidationCallback",), (b"CheckCertificateRevocation",),
-               (b"StartTlsWhenAvailable",)),
-    "ruby": ((b"verify_mode",), (b"VERIFY_NONE",)),
-    "rust": ((b"accept_invalid_",),),
+               (b"StartTlsWhenAvailable",), (b"SslStream",)),
+    "ruby": ((b"verify_mode",), (b"VERIFY_NONE",), (b"Net::IMAP",)),
+    "rust": ((b"accept_invalid_",), (b"SslVerifyMode",), (b"verify_hostname",),
+             (b"dangerous()",)),
 }
 #: Shared substrings searched first: a file without ``plib`` has none of ``smtplib``,
 #: ``imaplib``, ``poplib``, so one pass over the bytes rules out three words.
