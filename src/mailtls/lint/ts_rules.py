@@ -116,11 +116,7 @@ def _call_key(
 
 RULES: tuple[Rule, ...] = (
     # --- Java / Kotlin: Jakarta Mail properties and MailSSLSocketFactory ---
-    _call_key("lint.java.mail_ssl_trust_all", JVM, r"put|setProperty|set", MAIL_TRUST, _star),
     _r("lint.java.mail_ssl_trust_all", JVM, "pair", MAIL_TRUST.pattern, _star),
-    _call_key(
-        "lint.java.mail_no_identity_check", JVM, r"put|setProperty|set", MAIL_IDENTITY, is_false
-    ),
     _r("lint.java.mail_no_identity_check", JVM, "pair", MAIL_IDENTITY.pattern, is_false),
     _r("lint.java.mail_trust_all_hosts", JVM, "call", r"setTrustAllHosts", is_true),
     _r("lint.java.mail_trust_all_hosts", JVM, "assign", r"isTrustAllHosts|trustAllHosts", is_true),
@@ -179,12 +175,6 @@ class QueryRule:
 
 
 QUERY_RULES: tuple[QueryRule, ...] = (
-    QueryRule(
-        "lint.csharp.starttls_when_available",
-        frozenset({"csharp"}),
-        """((member_access_expression expression: (identifier) @t name: (identifier) @m) @hit
-            (#eq? @t "SecureSocketOptions") (#eq? @m "StartTlsWhenAvailable"))""",
-    ),
     QueryRule(
         "lint.java.hostname_verifier_true",
         frozenset({"java"}),

@@ -66,7 +66,8 @@ def trust_manager(lang: str, root: ts.Node, out: Scan) -> None:
     for name, params, body in functions(lang, root):
         if text(name) == "checkServerTrusted" and _never_throws(body):
             owner = ancestor(name, OWNERS)
-            hit(out, "lint.java.trust_all_manager", name, name=_owner_name(owner))
+            hit(out, "lint.java.trust_all_manager", name, name=_owner_name(owner),
+                path="returns normally on every path")
         elif text(name) == "verify" and "SSLSession" in text(params) and returns_true(body):
             hit(out, "lint.java.hostname_verifier_true", name)
 
@@ -143,26 +144,6 @@ def commons_email(lang: str, root: ts.Node, out: Scan) -> None:
             hit(out, "lint.java.commons_email_no_identity_check", f.node)
 
 
-CALLBACKS = re.compile(r"Server(Certificate|CertificateCustom)ValidationCallback")
-ACCEPT_ANY = "DangerousAcceptAnyServerCertificateValidator"
-
-
-def csharp_callback(lang: str, root: ts.Node, out: Scan) -> None:
-    """A validation callback (lambda, delegate or named method) that returns true."""
-    always_true = {text(name) for name, _, body in functions(lang, root) if returns_true(body)}
-    for fact in facts(lang, root):
-        if fact.kind != "assign" or not CALLBACKS.fullmatch(fact.name) or fact.value is None:
-            continue
-        value = fact.value
-        bad = (
-            returns_true(value)
-            if value.type in ("lambda_expression", "anonymous_method_expression")
-            else text(value).split(".")[-1] in always_true | {ACCEPT_ANY}
-        )
-        if bad:
-            hit(out, "lint.csharp.cert_callback_true", fact.node, key=fact.name)
-
-
 DSN = re.compile(r"^[a-z0-9+]+://\S*[?&]verify_peer=(0|false)\b", re.IGNORECASE)
 PHP_STRINGS = "[(string) (encapsed_string)] @s"
 
@@ -176,9 +157,10 @@ def php_dsn(lang: str, root: ts.Node, out: Scan) -> None:
 
 SPECIAL.update(
     {
-        "java": [trust_manager, hostname_lambda, commons_email],
+        "java": [hostname_lambda, commons_email],
         "kotlin": [trust_manager, hostname_lambda],
-        "csharp": [csharp_callback],
         "php": [php_dsn],
     }
 )
+
+from . import csharp, java  # noqa: E402, F401  (register their rules, after the above)
