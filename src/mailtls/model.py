@@ -179,6 +179,8 @@ class ScanResult:
     #: the certification path that was judged, leaf .. anchor (the anchor may come from the
     #: trust store, not from the server); empty when no path reached an anchor
     path: tuple[CertInfo, ...] = ()
+    #: the chain as sent, DER, leaf first (DANE matches these bytes; not in the JSON report)
+    chain_der: tuple[bytes, ...] = ()
 
 
     @property

@@ -144,6 +144,7 @@ def evaluate(
         if deep is not None
         else (),
         path=tuple(cert_info(c) for c in diagnosis.path),
+        chain_der=obs.chain_der,
     )
 
 
