@@ -193,6 +193,8 @@ for _rule in RULES:
 
 Special = Callable[[str, ts.Node, Scan], None]
 SPECIAL: dict[str, list[Special]] = {}  # filled by .ts_special
+#: Language -> test for a fact that only mentions a value (an assertion's expected value).
+_MENTIONS: dict[str, Callable[[ts.Node], bool]] = {}  # filled by .natives
 
 
 def hit(out: Scan, rule: str, node: ts.Node, **params: str) -> None:
@@ -209,10 +211,11 @@ def scan_tree(lang: str, data: bytes) -> Scan:
         line = _error_line(root)
         out.note("lint.file_partial", "syntax errors; scanned what parsed", line)
     rules = _BY_LANG.get(lang, [])
+    mention = _MENTIONS.get(lang)
     for fact in facts(lang, root):
         for rule in rules:
             params = rule.check(fact)
-            if params is not None:
+            if params is not None and not (mention is not None and mention(fact.node)):
                 hit(out, rule.id, fact.name_node if fact.kind == "call" else fact.node, **params)
     for qrule in QUERY_RULES:
         if lang in qrule.langs:

@@ -163,4 +163,4 @@ SPECIAL.update(
     }
 )
 
-from . import csharp, java  # noqa: E402, F401  (register their rules, after the above)
+from . import csharp, java, natives  # noqa: E402, F401  (register their rules, after the above)
