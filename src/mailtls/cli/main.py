@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "mitm": "mailtls.cli.mitm:mitm_command",
     "report": "mailtls.cli.report:report_command",
     "explain": "mailtls.cli.explain:explain_command",
+    "domain": "mailtls.cli.domain:domain_command",
 }
 
 
