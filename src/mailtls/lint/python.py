@@ -43,6 +43,15 @@ STARTTLS = {
     "poplib": ("stls", "context", 0),
 }
 NOT_VERIFYING = frozenset({"none", "plain_ctx"})
+#: Implicit-TLS classes: the lowest position the context can have when passed
+#: positionally (3.11: SMTP_SSL(host, port, local_hostname, keyfile, certfile, timeout,
+#: source_address, context); 3.12 dropped keyfile/certfile). More positional arguments
+#: than this: the context may be among them, so no finding.
+CONTEXT_POSITION = {"smtplib.SMTP_SSL": 5, "imaplib.IMAP4_SSL": 4, "poplib.POP3_SSL": 5}
+TWISTED = {
+    "twisted.internet.ssl.ClientContextFactory": "ClientContextFactory()",
+    "twisted.internet.ssl.CertificateOptions": "CertificateOptions()",
+}
 CERT_KEYS = frozenset({"cert_reqs", "verify_mode", "ssl_cert_reqs"})
 
 
@@ -186,11 +195,24 @@ class Visitor(ast.NodeVisitor):
 
     # --- scopes and statements ----------------------------------------------------
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.defaults(node.args)
         self.scopes.append({})
         self.generic_visit(node)
         self.scopes.pop()
 
     visit_AsyncFunctionDef = visit_FunctionDef
+
+    def defaults(self, args: ast.arguments) -> None:
+        """``def wrap(sock, cert_reqs=ssl.CERT_NONE)``: the default is what callers get."""
+        positional = [*args.posonlyargs, *args.args]
+        pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults,
+                         strict=True))
+        pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d]
+        for arg, default in pairs:
+            if arg.arg in CERT_KEYS and self.cert_none(default):
+                self.hit("lint.python.cert_none", default)
+            elif arg.arg == "check_hostname" and self.evaluate(default) == "false":
+                self.hit("lint.python.check_hostname_false", default)
 
     def visit_Assign(self, node: ast.Assign) -> None:
         self.visit(node.value)
@@ -261,7 +283,8 @@ class Visitor(ast.NodeVisitor):
         star = any(k.arg is None for k in node.keywords)
         if fn in IMPLICIT and not star:
             lib, key = IMPLICIT[fn]
-            if self.evaluate(kwargs.get(key)) in NOT_VERIFYING or key not in kwargs:
+            missing = key not in kwargs and len(node.args) <= CONTEXT_POSITION[fn]
+            if self.evaluate(kwargs.get(key)) in NOT_VERIFYING or missing:
                 self.hit(RULE[lib], node, call=fn.split(".")[-1] + "()")
         if isinstance(node.func, ast.Attribute) and not star:
             self.starttls(node, node.func, kwargs)
@@ -295,6 +318,12 @@ class Visitor(ast.NodeVisitor):
             self.hit("lint.python.aiosmtplib_opportunistic", kwargs["start_tls"])
         if self.http and self.evaluate(kwargs.get("verify")) == "false":
             self.hit("lint.python.http_verify_false", kwargs["verify"])
+        if "tls_verify" in kwargs and self.evaluate(kwargs["tls_verify"]) == "false":
+            self.hit("lint.python.managesieve_no_verify", kwargs["tls_verify"])
+        if fn in TWISTED and not star and not (
+            "trustRoot" in kwargs or _true(kwargs.get("verify"))
+        ):
+            self.hit("lint.python.twisted_no_verify", node, call=TWISTED[fn])
         if fn == "flask_mail.Mail":
             self.hit("lint.python.flask_mail_no_context", node)
         if fn == "yagmail.SMTP" and not star:
@@ -312,6 +341,10 @@ class Visitor(ast.NodeVisitor):
                     self.hit("lint.python.django_ssl_context", stmt, name=node.name)
         self.scopes.append({})
         self.fields.append({})
+        for base in node.bases:  # class Client(imaplib.IMAP4): self.starttls() is imaplib's
+            lib = PLAIN.get(self.resolve(base) or "")
+            if lib is not None:
+                self.scopes[-1]["self"] = "mail:" + lib
         self.generic_visit(node)
         self.fields.pop()
         self.scopes.pop()
@@ -331,6 +364,10 @@ class Visitor(ast.NodeVisitor):
         return builds and not weakens
 
 
+def _true(node: ast.expr | None) -> bool:
+    return isinstance(node, ast.Constant) and node.value is True
+
+
 def _kw(node: ast.Call, name: str) -> ast.expr | None:
     return next((k.value for k in node.keywords if k.arg == name), None)
 
@@ -343,14 +380,32 @@ def _defines(stmt: ast.stmt, name: str) -> bool:
     return False
 
 
+def _newer_syntax(source: str) -> ast.Module | None:
+    """The module parsed after blanking syntax newer than this Python (:mod:`.pydown`)."""
+    try:
+        from .pydown import downlevel
+    except ImportError:  # no tree-sitter runtime: the mailtls[lint] extra is missing
+        return None
+    patched = downlevel(source)
+    if patched is None:
+        return None
+    try:
+        return ast.parse(patched)
+    except SyntaxError:
+        return None
+
+
 def scan_python(source: str) -> Scan:
     """Every Python rule over one module's source."""
     out = Scan()
     try:
         tree = ast.parse(source)
     except SyntaxError as exc:
-        out.note("lint.file_skipped", "syntax error; not parsed", exc.lineno or 1)
-        return out
+        newer = _newer_syntax(source)
+        if newer is None:
+            out.note("lint.file_skipped", "syntax error; not parsed", exc.lineno or 1)
+            return out
+        tree = newer
     except (RecursionError, MemoryError):
         out.note("lint.file_skipped", "nested too deeply to parse")
         return out
