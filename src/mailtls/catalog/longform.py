@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
 from ..model import Finding, Severity
-from . import ENTRIES, PARAM_DEFAULTS, describe, entry, tr
+from . import ENTRIES, PARAM_DEFAULTS, Text, describe, entry, tr
 from .parts.report import FALLBACK, FAMILIES, INFORMATION, Family
 
 CWE_URL = "https://cwe.mitre.org/data/definitions/{cwe}.html"
@@ -55,7 +55,11 @@ def long_form(finding_id: str, lang: str = "en") -> LongForm:
     """KeyError for an id the catalogue does not have (see :func:`close_matches`)."""
     e = entry(finding_id)
     family = family_of(finding_id)
-    text = describe(Finding(e.id, e.severity, _placeholders(e.detail, e.remediation)), lang)
+    try:
+        text = describe(Finding(e.id, e.severity, _placeholders(e.detail, e.remediation)), lang)
+    except (ValueError, IndexError):  # a template with a format spec: show it as written
+        text = Text(tr(e.title, lang), tr(e.detail, lang), tr(e.remediation, lang),
+                    e.references)
     refs = e.references + ((CWE_URL.format(cwe=e.cwe),) if e.cwe else ())
     return LongForm(e.id, e.severity, family.name, text.title, text.detail,
                     tr(family.attacker, lang), text.remediation, tr(family.never, lang), refs)
