@@ -41,6 +41,15 @@ def test_missing_param_never_raises() -> None:
     assert "?" in describe(new_finding("cert.expired"), "en").detail
 
 
+@pytest.mark.parametrize("fid", sorted(ENTRIES))
+def test_every_entry_formats_in_both_languages(fid: str) -> None:
+    """A template is a format string: a brace meant as text (``{ca_file: ...}`` in Ruby
+    code) must be doubled, or describing the finding raises wherever it is shown."""
+    for lang in ("en", "zh_CN"):
+        text = describe(new_finding(fid), lang)
+        assert text.title and text.remediation
+
+
 def test_phase_params_are_translated() -> None:
     f = new_finding("conn.timeout", seconds="5", phase="waiting for the greeting")
     assert "等待问候语" in describe(f, "zh_CN").detail
