@@ -57,6 +57,11 @@ _TRUST_ALL = frozenset({
     "lint.rust.accept_invalid_certs", "lint.spring.mail_ssl_trust_all",
     "lint.env.node_tls_reject_unauthorized", "lint.env.verify_peer_off",
     "lint.msmtp.tls_certcheck_off", "lint.shell.curl_insecure", "lint.shell.swaks_no_verify",
+}) | frozenset({  # the library API rules (issue 15, item 3)
+    "lint.java.simplejavamail_trust_all", "lint.java.commons_net_accept_all",
+    "lint.ruby.net_imap_no_verify", "lint.rust.openssl_verify_none",
+    "lint.rust.rustls_no_verify", "lint.python.managesieve_no_verify",
+    "lint.python.twisted_no_verify",
 })
 
 
@@ -144,8 +149,8 @@ _PYTHON = (
 _JVM = (
     _e("lint.java.trust_all_manager", C, 295,
        "TrustManager that trusts every certificate",
-       "checkServerTrusted in {name} never throws, so every certificate chain is "
-       "accepted. " + _ANY,
+       "checkServerTrusted in {name} does not always throw for a bad chain ({path}), so "
+       "such a chain is accepted. " + _ANY,
        "Delete the custom TrustManager. For a private CA load it into a KeyStore and use "
        "TrustManagerFactory; set mail.smtp.ssl.trust only to the exact host.", JAKARTA),
     _e("lint.java.hostname_verifier_true", H, 297,
@@ -229,7 +234,8 @@ _NATIVE = (
        "Remove it and set ServerName; for a private CA set RootCAs.", GO_TLS),
     _e("lint.csharp.cert_callback_true", C, 295,
        "Certificate validation callback that returns true",
-       "{key} always returns true, so MailKit/.NET accepts any certificate. " + _ANY,
+       "{key} can return true without the certificate having been verified ({path}), so "
+       "MailKit/.NET accepts a certificate it should reject. " + _ANY,
        "Remove the callback; for a private CA check the chain against that CA and the "
        "host name, returning sslPolicyErrors == SslPolicyErrors.None otherwise.", MAILKIT),
     _e("lint.csharp.no_revocation_check", M, 295,
@@ -308,6 +314,67 @@ _CONFIG = (
        "https://jetmore.org/john/code/swaks/latest/doc/ref.txt"),
 )
 
+SJM = "https://www.simplejavamail.org/security.html"
+COMMONS_NET = "https://commons.apache.org/proper/commons-net/apidocs/"
+RUBY_IMAP = "https://docs.ruby-lang.org/en/master/Net/IMAP.html"
+RUST_OPENSSL = "https://docs.rs/openssl/latest/openssl/ssl/struct.SslConnectorBuilder.html"
+RUSTLS = "https://docs.rs/rustls/latest/rustls/client/danger/trait.ServerCertVerifier.html"
+
+_APIS = (
+    _e("lint.java.simplejavamail_trust_all", C, 295,
+       "Simple Java Mail trusts all hosts",
+       "{call} makes Simple Java Mail accept any certificate. " + _ANY,
+       "Remove it; for a private CA add it to the trust store, or trust only the exact "
+       "host with trustingSSLHosts(\"mail.example.org\").", SJM),
+    _e("lint.java.simplejavamail_no_identity_check", H, 297,
+       "Simple Java Mail server identity check off",
+       "verifyingServerIdentity(false) skips the host name check. " + _ANY_NAME,
+       "Remove it (the check is on by default).", SJM),
+    _e("lint.java.commons_net_accept_all", C, 295,
+       "Commons Net trust manager that checks nothing",
+       "TrustManagerUtils.{call}() does not verify the certificate chain (at most its "
+       "dates). " + _ANY,
+       "Leave the default trust manager of the JVM, or build one from a KeyStore with "
+       "your CA through TrustManagerFactory.", COMMONS_NET),
+    _e("lint.java.commons_net_no_endpoint_check", H, 297,
+       "Commons Net mail client without a host name check",
+       "{name} does not check the server's host name unless endpoint checking is turned "
+       "on, and this file never does. " + _ANY_NAME,
+       "Call setEndpointCheckingEnabled(true) (or setHostnameVerifier with a real "
+       "verifier) before connecting.", COMMONS_NET),
+    _e("lint.ruby.net_imap_no_verify", C, 295,
+       "Ruby Net::IMAP without certificate verification",
+       "{call} connects with TLS but verify is false, so any certificate is accepted. "
+       + _ANY,
+       "Pass ssl: { ca_file: ... } (or true) and let Net::IMAP verify.", RUBY_IMAP),
+    _e("lint.rust.openssl_verify_none", C, 295,
+       "Rust openssl with SslVerifyMode::NONE",
+       "{call} with SslVerifyMode::NONE accepts any certificate. " + _ANY,
+       "Keep SslVerifyMode::PEER (the default of SslConnector); load a private CA with "
+       "set_ca_file.", RUST_OPENSSL),
+    _e("lint.rust.openssl_no_hostname", H, 297,
+       "Rust openssl host name check off",
+       "{call}(false) turns the host name check off. " + _ANY_NAME,
+       "Remove the call (the check is on by default).", RUST_OPENSSL),
+    _e("lint.rust.rustls_no_verify", C, 295,
+       "rustls certificate verifier that accepts everything",
+       "verify_server_cert in {name} returns Ok without verifying, and it is installed "
+       "through dangerous(). " + _ANY,
+       "Use the WebPkiServerVerifier with your roots (RootCertStore) instead of a custom "
+       "verifier.", RUSTLS),
+    _e("lint.python.managesieve_no_verify", C, 295,
+       "ManageSieve with tls_verify=False",
+       "tls_verify=False makes the ManageSieve client accept any certificate. " + _ANY,
+       "Remove tls_verify=False (verification is on by default).",
+       "https://pypi.org/project/managesieve/"),
+    _e("lint.python.twisted_no_verify", C, 295,
+       "Twisted TLS context that does not verify",
+       "{call} does not verify the server certificate (Twisted mail clients use it for "
+       "STARTTLS and TLS). " + _ANY,
+       "Use twisted.internet.ssl.optionsForClientTLS(hostname), which verifies.",
+       "https://docs.twisted.org/en/stable/core/howto/ssl.html"),
+)
+
 _META = (
     Entry("lint.expired_exception", H,
           "Lint exception expired",
@@ -364,7 +431,7 @@ UI_STRINGS = (
 
 PART = Part(
     "mailtls-lint",
-    _PYTHON + _JVM + _WEB + _NATIVE + _CONFIG + _META,
+    _PYTHON + _JVM + _WEB + _NATIVE + _CONFIG + _APIS + _META,
     UI_STRINGS,
     frozenset({"reason"}),
 )
