@@ -11,7 +11,8 @@ from mailtls.lint.treesitter import descendants, parse
 
 
 def _cs_body(src: str):
-    root = parse("csharp", f"class A {{ bool V(object s, X509Certificate c, X509Chain ch, SslPolicyErrors e) {{ {src} }} }}".encode()).root_node
+    head = "class A { bool V(object s, X509Certificate c, X509Chain ch, SslPolicyErrors e) { "
+    root = parse("csharp", (head + src + " } }").encode()).root_node
     return next(n for n in descendants(root) if n.type == "block")
 
 
@@ -47,14 +48,18 @@ def test_verified_paths_are_not_findings(body: str) -> None:
 
 
 def test_fold_follows_constants_and_marks_unknown_parts() -> None:
-    src = b'class A { static final String P = "mail."; void f(String proto) { put(P + proto + ".ssl.trust", "*"); } }'
+    src = (b'class A { static final String P = "mail."; '
+           b'void f(String proto) { put(P + proto + ".ssl.trust", "*"); } }')
     root = parse("java", src).root_node
     call = next(n for n in descendants(root) if n.type == "method_invocation")
     key = call.child_by_field_name("arguments").named_children[0]
     assert fold(key, constants(root)) == f"mail.{UNKNOWN}.ssl.trust"
 
 
-NEWER = 'type Pair[K] = tuple[K, K]\ndef f[T](x: T):\n    y = f"{x["k"]}"\n    return ssl._create_unverified_context()\n'
+NEWER = (
+    'type Pair[K] = tuple[K, K]\ndef f[T](x: T):\n    y = f"{x["k"]}"\n'
+    "    return ssl._create_unverified_context()\n"
+)
 
 
 def test_newer_python_is_scanned_with_lines_kept() -> None:
