@@ -19,7 +19,8 @@ HERE = Path(__file__).resolve().parent
 SCHEMAS = HERE.parents[1] / "src" / "mailtls" / "schemas"
 SARIF_SCHEMA = HERE / "sarif" / "sarif-2.1.0-rtm.5.json"
 INSECURE = "import smtplib\ns = smtplib.SMTP('mx')\ns.starttls()\n"
-HIGH_ONLY = "import ssl\nctx = ssl.create_default_context()\nctx.check_hostname = False\n"
+#: High in a mail file (a generic switch outside mail is one step lower: lint.context).
+HIGH_ONLY = "import smtplib, ssl\nctx = ssl.create_default_context()\nctx.check_hostname = False\n"
 
 
 def lint(*args: str) -> tuple[int, str]:
@@ -138,7 +139,7 @@ def test_changed_since(tmp_path: Path) -> None:
 
 def test_exceptions_expire(tmp_path: Path) -> None:
     (tmp_path / "a.py").write_text(
-        "import ssl\nctx = ssl.create_default_context()\n"
+        "import smtplib, ssl\nctx = ssl.create_default_context()\n"
         "ctx.check_hostname = False  # mailtls: allow lint.python.check_hostname_false"
         " until 2026-07-01 -- lab CA\n"
     )

@@ -28,11 +28,16 @@ def lint_paths(
     """Lint files and folders; ``since`` keeps only files changed since that git revision."""
     if (options is None or options.jobs != 1) and any(p.is_dir() for p in paths):
         parallel.warm()  # a folder: the fork server loads the scanners during the walk
-    files = collect(paths, exclude)
+    options = options or Options()
+    vendored: list[str] | None = None if options.include_vendored else []
+    files = collect(paths, exclude, vendored)
     if since is not None:
         changed: set[str] = set()
         for p in paths:
             changed |= changed_since(since, p)
         files = only_changed(files, changed)
     grammars.require(files)  # a clear message naming mailtls[lint], before any scanning
-    return lint_files(files, options)
+    report = lint_files(files, options, [str(p) for p in paths])
+    if vendored:
+        report.add_vendored(vendored, [str(p) for p in paths])
+    return report

@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from .base import Hit, Scan, is_false, strip_quotes
+from .base import Hit, Scan, is_false, is_true, strip_quotes
 from .shell import scan_shell
 
 MAIL_TRUST = re.compile(r"(^|\.)mail\.(smtps?|imaps?|pop3s?)\.ssl\.trust$")
@@ -22,6 +22,55 @@ MAIL_IDENTITY = re.compile(r"(^|\.)mail\.(smtps?|imaps?|pop3s?)\.ssl\.checkserve
 VERIFY_PEER = re.compile(r"(^|_)VERIFY_PEER(_NAME)?$", re.IGNORECASE)
 DSN_OFF = re.compile(r"^[a-z0-9+]+://\S*[?&]verify_peer=(0|false)\b", re.IGNORECASE)
 SHELL_KEYS = frozenset({"run", "script", "before_script", "after_script", "command"})
+
+#: Keys (lower case, without ``_ - .``) that turn verification off when set to false...
+OFF_WHEN_FALSE = frozenset({
+    "verifypeer", "verifypeername", "rejectunauthorized", "verifyssl", "sslverify",
+    "tlsverify", "verifytls", "verifycert", "verifycerts", "verifycertificate",
+    "verifycertificates", "validatecerts", "validatecert", "validatecertificate",
+    "validatecertificates", "checkserveridentity", "strictssl", "certcheck", "tlscertcheck",
+    "checkcertificate", "sslcertverify", "verifyhostname", "verifyhost", "sslverifyhost",
+    "tlsverifyhost", "pythonhttpsverify", "sslverifypeer", "curloptsslverifypeer",
+})
+#: ... and those that do when set to true.
+OFF_WHEN_TRUE = frozenset({
+    "insecureskipverify", "skipverify", "tlsskipverify", "skiptlsverify", "skipsslverify",
+    "allowselfsigned", "allowinvalidcert", "allowinvalidcerts", "acceptinvalidcert",
+    "acceptinvalidcerts", "acceptinvalidcertificates", "trustallcerts", "trustall",
+    "trustallcertificates", "ignorecerterrors", "ignoresslerrors", "ignorecertificateerrors",
+    "disablesslverification", "disabletlsverification", "sslnoverify", "gitsslnoverify",
+    "tlsinsecure", "sslinsecure", "insecuretls", "tlsallowinvalidcertificates",
+    "tlsallowinvalidhostnames", "tlsinsecureskipverify", "dangerousacceptinvalidcerts",
+})
+#: Bare words that are a verification switch only under a TLS/SSL key (``tls.verify``).
+OFF_UNDER_TLS = frozenset({"verify": False, "insecure": True}.items())
+TLS_PATH = re.compile(r"(?i)(^|[._-])(tls|ssl|https|certs?|certificates?)($|[._-])")
+#: A key chain that speaks of mail: the finding's scope is mail (mailtls.lint.context).
+MAIL_PATH = re.compile(r"(?i)smtp|imap|pop3|sieve|lmtp|starttls|mail(?!tls)")
+
+
+def _norm(key: str) -> str:
+    return re.sub(r"[-_.\s]", "", key.lower())
+
+
+def _ends_with(name: str, words: frozenset[str]) -> bool:
+    """``SMTP_TLS_VERIFY`` ends with ``tlsverify``: a prefix names what is verified (words
+    of 8 letters or more only, so that a short word is not found inside another)."""
+    return any(len(w) >= 8 and name.endswith(w) for w in words)
+
+
+def generic_switch(key: str, value: str) -> bool:
+    """Whether ``key = value`` turns certificate or host name verification off."""
+    parts = [p for p in re.split(r"[.\[\]]", key) if p]
+    last = _norm(parts[-1]) if parts else ""
+    if last in OFF_WHEN_FALSE or _ends_with(last, OFF_WHEN_FALSE):
+        return is_false(value)
+    if last in OFF_WHEN_TRUE or _ends_with(last, OFF_WHEN_TRUE):
+        return is_true(value)
+    for word, off_when in OFF_UNDER_TLS:
+        if last == word and any(TLS_PATH.search(p) for p in parts[:-1]):
+            return is_true(value) if off_when else is_false(value)
+    return False
 
 
 def key_value(rule_key: str, value: str, line: int, out: Scan) -> None:
@@ -35,8 +84,14 @@ def key_value(rule_key: str, value: str, line: int, out: Scan) -> None:
         out.hit("lint.spring.mail_no_identity_check", line, key=key)
     elif last.upper() == "NODE_TLS_REJECT_UNAUTHORIZED" and value.strip() == "0":
         out.hit("lint.env.node_tls_reject_unauthorized", line)
-    elif (VERIFY_PEER.search(last) and is_false(value)) or DSN_OFF.match(value.strip()):
+    elif (VERIFY_PEER.search(last) and last.isupper() and is_false(value)) or \
+            DSN_OFF.match(value.strip()):
         out.hit("lint.env.verify_peer_off", line, key=key)
+    elif generic_switch(key, value):
+        params = {"key": key, "value": value.strip()}
+        if MAIL_PATH.search(key):
+            params["scope"] = "mail"  # an smtp/imap/mail object: mail whatever the file
+        out.hits.append(Hit("lint.config.tls_verify_off", line, params=params))
 
 
 def properties_lines(text: str) -> Iterator[tuple[int, str]]:
@@ -116,6 +171,8 @@ def _walk_yaml(node: yaml.Node, prefix: str, out: Scan) -> None:
                 continue
         seen.add(id(current))
         if isinstance(current, yaml.MappingNode):
+            if _env_entry(current, path, out):
+                continue
             for key_node, value_node in current.value:
                 key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
                 stack.append((value_node, f"{path}.{key}" if path else key))
@@ -125,10 +182,28 @@ def _walk_yaml(node: yaml.Node, prefix: str, out: Scan) -> None:
             _yaml_scalar(current, path, out)
 
 
+def _env_entry(node: yaml.MappingNode, path: str, out: Scan) -> bool:
+    """A Kubernetes/Helm ``env:`` item, ``{name: NODE_TLS_REJECT_UNAUTHORIZED, value: "0"}``:
+    read as the pair it stands for."""
+    if len(node.value) > 3:
+        return False
+    fields = {str(k.value): v for k, v in node.value if isinstance(k, yaml.ScalarNode)}
+    name, value = fields.get("name"), fields.get("value")
+    if not (isinstance(name, yaml.ScalarNode) and isinstance(value, yaml.ScalarNode)):
+        return False
+    key_value(f"{path}.{name.value}" if path else str(name.value), str(value.value),
+              value.start_mark.line + 1, out)
+    return True
+
+
 def _yaml_scalar(node: yaml.ScalarNode, path: str, out: Scan) -> None:
     line = node.start_mark.line + 1
     last = path.rsplit(".", 1)[-1]
     value = str(node.value)
+    if last in ("environment", "env") and "=" in value and node.style is None:
+        name, _, assigned = value.partition("=")  # compose: environment: [A=1]
+        key_value(f"{path}.{name.strip()}", assigned, line, out)
+        return
     if last in SHELL_KEYS and ("curl" in value or "swaks" in value):
         first = line + 1 if node.style in ("|", ">") else line
         scan_shell(value, first, out)

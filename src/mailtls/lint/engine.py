@@ -20,7 +20,8 @@ from typing import TYPE_CHECKING
 from . import budget, parallel
 from .allow import apply, parse_allows
 from .base import Hit, Scan
-from .files import prefilter, scanner
+from .context import context_of, scope_of, topic
+from .files import prefilter, refine, scanner
 
 if TYPE_CHECKING:  # the parent loads these while the workers scan (see _warm_up)
     from ..model import Finding, Severity
@@ -52,6 +53,9 @@ class Options:
     today: dt.date | None = None  # exceptions expire relative to this; None: today
     jobs: int | None = None  # worker processes; None: every core
     file_seconds: float = budget.SECONDS  # time one file may take in a scanner; 0: no limit
+    scope: str = "all"  # "mail": only findings about mail (see mailtls.lint.context)
+    exclude_contexts: frozenset[str] = frozenset()  # e.g. {"test"}: the user's choice
+    include_vendored: bool = False  # node_modules/, vendor/...: skipped with a note unless set
 
 
 @dataclass
@@ -63,6 +67,15 @@ class FileResult:
     notes: list[tuple[str, str, int]] = field(default_factory=list)
     lines: dict[int, str] = field(default_factory=dict)  # snippets for the hits' lines
     error: str | None = None  # the traceback of a lint.internal_error
+    topic: str = "general"  # what a generic rule protects in this file (context.topic)
+
+
+@dataclass(frozen=True)
+class Tag:
+    """Where a finding sits and what it protects (:mod:`mailtls.lint.context`)."""
+
+    context: str  # production, test, example, tooling
+    scope: str | None  # mail, credentials, general; None for notes
 
 
 @dataclass
@@ -72,6 +85,23 @@ class Report:
     files_scanned: int
     files_skipped: int
     errors: dict[str, str] = field(default_factory=dict)  # file -> traceback (internal errors)
+    tags: list[Tag] = field(default_factory=list)  # one per finding, in the same order
+    note_tags: list[Tag] = field(default_factory=list)  # one per note
+    excluded: int = 0  # findings left out by --scope / --exclude-context
+
+    def tag(self, index: int) -> Tag:
+        return self.tags[index] if index < len(self.tags) else Tag("production", "mail")
+
+    def add_vendored(self, folders: Sequence[str], roots: Sequence[str] = ()) -> None:
+        """One ``lint.vendored_skipped`` note per vendored folder that was not entered."""
+        from ..catalog import new_finding
+        from ..model import Location
+
+        ordered = sorted(roots, key=len, reverse=True)
+        for folder in sorted(folders):
+            self.notes.append(new_finding("lint.vendored_skipped",
+                                          location=Location(folder, 1), folder=folder))
+            self.note_tags.append(Tag(context_of(folder, _root_of(folder, ordered)), None))
 
     @property
     def worst(self) -> Severity | None:
@@ -162,6 +192,10 @@ def scan_file(path: str, kind: str, max_bytes: int, today: dt.date,
         if not utf8:
             result.notes.append(("lint.file_partial", "not UTF-8; read as Latin-1", 1))
             data = text.encode("utf-8")
+    refined = refine(kind, data)  # the content decides when the name lies
+    if refined is None:
+        return result
+    kind = refined
     match, marker = prefilter(kind, data)
     if not (match or marker):
         return result
@@ -177,6 +211,7 @@ def scan_file(path: str, kind: str, max_bytes: int, today: dt.date,
     allows, bad = parse_allows(text) if marker else ([], [])
     result.hits = apply(hits, allows, today) + bad
     if result.hits:
+        result.topic = topic(data, path)
         lines = text.splitlines()
         for h in result.hits:
             if 0 < h.line <= len(lines):
@@ -193,7 +228,7 @@ CHUNKS_PER_JOB = 8
 CHUNK = 16
 
 Packed = tuple[str, list[tuple[str, int, int, int | None, int | None, dict[str, str]]],
-               list[tuple[str, str, int]], dict[int, str], str | None]
+               list[tuple[str, str, int]], dict[int, str], str | None, str]
 #: What a worker is given: (path, kind) pairs, the size limit, the date, the time budget.
 Task = tuple[tuple[tuple[str, str], ...], int, dt.date, float]
 
@@ -201,12 +236,12 @@ Task = tuple[tuple[tuple[str, str], ...], int, dt.date, float]
 def _pack(r: FileResult) -> Packed:
     """A result as plain data (what a worker sends back: no class to pickle)."""
     hits = [(h.rule, h.line, h.column, h.end_line, h.end_column, h.params) for h in r.hits]
-    return (r.path, hits, r.notes, r.lines, r.error)
+    return (r.path, hits, r.notes, r.lines, r.error, r.topic)
 
 
 def _unpack(data: Packed) -> FileResult:
-    path, hits, notes, lines, error = data
-    return FileResult(path, [Hit(*h) for h in hits], notes, lines, error)
+    path, hits, notes, lines, error, file_topic = data
+    return FileResult(path, [Hit(*h) for h in hits], notes, lines, error, file_topic)
 
 
 def _scan_chunk(task: Task) -> list[Packed]:
@@ -283,7 +318,20 @@ def visible(text: str) -> str:
     return text.translate(VISIBLE)
 
 
-def to_finding(result: FileResult, hit: Hit) -> Finding:
+def _lower(severity: Severity) -> Severity:
+    """One step down (critical -> high), never below low: the finding stays a finding."""
+    from ..model import Severity
+
+    return Severity(max(Severity.LOW, severity - 1)) if severity > Severity.LOW else severity
+
+
+def to_finding(result: FileResult, hit: Hit) -> tuple[Finding, str]:
+    """The catalogue finding of a hit, and its scope (mail, credentials, general).
+
+    A scanner may say the scope in a ``scope`` param (it saw a mail URL or key); that
+    param is not one of the finding's facts and is dropped. A ``general`` hit is one
+    severity step below the rule's (see :mod:`mailtls.lint.context`).
+    """
     from ..catalog import entry
     from ..model import Finding, Location
 
@@ -295,34 +343,69 @@ def to_finding(result: FileResult, hit: Hit) -> Finding:
         snippet=visible(line.strip()[:SNIPPET]) or None,
     )
     rule = hit.params.get("rule", hit.rule) if hit.rule == "lint.expired_exception" else hit.rule
-    params = {k: visible(v) for k, v in hit.params.items()}
-    return Finding(hit.rule, entry(rule).severity, params, False, location, FIXES.get(hit.rule))
+    scope = scope_of(rule, result.topic, hit.params.get("scope"))
+    params = {k: visible(v) for k, v in hit.params.items() if k != "scope"}
+    severity = entry(rule).severity
+    if scope == "general":
+        severity = _lower(severity)
+    return Finding(hit.rule, severity, params, False, location, FIXES.get(hit.rule)), scope
 
 
-def report(results: Sequence[FileResult], total: int | None = None) -> Report:
-    """Findings and notes of the results; ``total``: files looked at (default: the results)."""
+def _keep(tag: Tag, options: Options) -> bool:
+    if options.scope == "mail" and tag.scope != "mail":
+        return False
+    return tag.context not in options.exclude_contexts
+
+
+def _root_of(path: str, roots: Sequence[str]) -> str | None:
+    return next((r for r in roots if path == r or path.startswith(r.rstrip("/\\") + os.sep)),
+                None)
+
+
+def report(results: Sequence[FileResult], total: int | None = None,
+           options: Options | None = None, roots: Sequence[str] = ()) -> Report:
+    """Findings and notes of the results; ``total``: files looked at (default: the results).
+
+    Each finding gets its tag (context from the path below its root, scope from the
+    rule and the file); ``options.scope`` and ``options.exclude_contexts`` leave some out.
+    """
     from ..catalog import new_finding
     from ..model import Location
 
-    findings: list[Finding] = []
+    options = options or Options()
+    roots = sorted(roots, key=len, reverse=True)
+    tagged: list[tuple[Finding, Tag]] = []
     notes: list[Finding] = []
+    note_tags: list[Tag] = []
     errors: dict[str, str] = {}
     skipped = 0
     for r in results:
-        findings += [to_finding(r, h) for h in r.hits]
+        context = context_of(r.path, _root_of(r.path, roots))
+        for h in r.hits:
+            finding, scope = to_finding(r, h)
+            tagged.append((finding, Tag(context, scope)))
         for fid, reason, line in r.notes:
             where = Location(r.path, line)
             if fid == "lint.internal_error":  # a finding of its own: the file was not checked
-                findings.append(new_finding(fid, location=where, error=reason))
+                tagged.append((new_finding(fid, location=where, error=reason),
+                               Tag(context, "mail")))
                 errors[r.path] = r.error or reason
             else:
                 notes.append(new_finding(fid, location=where, reason=reason))
+                note_tags.append(Tag(context, None))
             skipped += fid in ("lint.file_skipped", "lint.internal_error")
-    findings.sort(key=lambda f: (f.location.file, f.location.line) if f.location else ("", 0))
+    kept = [(f, t) for f, t in tagged if f.id == "lint.internal_error" or _keep(t, options)]
+    kept.sort(key=lambda ft: (ft[0].location.file, ft[0].location.line)
+              if ft[0].location else ("", 0))
     looked_at = len(results) if total is None else total
-    return Report(findings, notes, looked_at - skipped, skipped, errors)
+    return Report([f for f, _ in kept], notes, looked_at - skipped, skipped, errors,
+                  [t for _, t in kept], note_tags, len(tagged) - len(kept))
 
 
-def lint_files(files: Sequence[tuple[str, str]], options: Options | None = None) -> Report:
-    """The whole run over already chosen (path, kind) pairs."""
-    return report(*run(files, options or Options()))
+def lint_files(files: Sequence[tuple[str, str]], options: Options | None = None,
+               roots: Sequence[str] = ()) -> Report:
+    """The whole run over already chosen (path, kind) pairs; ``roots``: the paths the
+    user named, against which each file's context is read."""
+    options = options or Options()
+    results, total = run(files, options)
+    return report(results, total, options, roots)

@@ -1,4 +1,10 @@
-"""Which scanner reads a file, from its name (and, for scripts without a suffix, its shebang)."""
+"""Which scanner reads a file, from its name (and, for scripts without a suffix, its shebang).
+
+When the name lies, the content decides (:func:`refine`, in the worker that has read the
+bytes anyway): a ``.py`` or ``.js`` file whose ``#!`` line names a shell is read as shell,
+a ``.inc`` file as PHP only when it holds ``<?php``, a ``.json`` file that is not JSON
+(no ``{`` or ``[`` first) is not read as JSON.
+"""
 
 from __future__ import annotations
 
@@ -23,6 +29,14 @@ SUFFIXES = {
     ".cts": "typescript",
     ".tsx": "tsx",
     ".php": "php",
+    ".phtml": "php",
+    ".phps": "php",
+    ".php3": "php",
+    ".php4": "php",
+    ".php5": "php",
+    ".php7": "php",
+    ".phpt": "php",
+    ".inc": "php?",  # PHP only when the content says so (refine)
     ".go": "go",
     ".cs": "csharp",
     ".rb": "ruby",
@@ -36,6 +50,23 @@ SUFFIXES = {
     ".bash": "shell",
     ".zsh": "shell",
     ".ksh": "shell",
+    ".bats": "shell",
+    ".fish": "shell",
+    ".dash": "shell",
+    ".json": "json",
+    ".jsonc": "json",
+    ".json5": "json",
+    ".ini": "ini",
+    ".toml": "ini",
+    ".cfg": "ini",
+    ".conf": "ini",
+    ".cnf": "ini",
+    ".service": "ini",
+    ".npmrc": "ini",
+    ".gitconfig": "ini",
+    ".ps1": "powershell",
+    ".psm1": "powershell",
+    ".dockerfile": "dockerfile",
 }
 NAMES = {
     "msmtprc": "msmtp",
@@ -45,7 +76,20 @@ NAMES = {
     "main.cf": "postfix",
     "Rakefile": "ruby",
     "Gemfile": "ruby",
+    "Dockerfile": "dockerfile",
+    "Containerfile": "dockerfile",
+    ".curlrc": "ini",
+    "curlrc": "ini",
+    ".wgetrc": "ini",
+    "wgetrc": "ini",
+    ".npmrc": "ini",
+    ".gitconfig": "ini",
+    "composer.lock": "skip",
+    "package-lock.json": "skip",
+    "yarn.lock": "skip",
 }
+#: Generated lock files: thousands of lines of names and hashes, never a setting.
+SKIP = "skip"
 
 
 _S = rb"(?:[ \t\f]|\\\r?\n)"  # Python whitespace inside a statement, continuations too
@@ -82,7 +126,13 @@ class _Imports:
 
 #: The http rules need ``requests`` or ``httpx`` imported (``Visitor.http``).
 HTTP_IMPORT = _Imports(b"requests", b"httpx")
-Word = bytes | _Imports
+#: A necessary condition of every configuration rule (a superset: case-insensitive).
+CONFIG_WORDS = re.compile(
+    rb"(?i)verif|reject|validat|insecure|certcheck|strict.?ssl|self.?signed|trust|"
+    rb"check.?cert|ignore.?(cert|ssl)|-k\b|swaks|curl|s_client"
+)
+POWERSHELL_WORDS = re.compile(rb"(?i)ValidationCallback|SkipCertificateCheck|CertificatePolicy")
+Word = bytes | _Imports | re.Pattern[bytes]
 
 _JVM = ((b"ssl.trust",), (b"checkserveridentity",), (b"TrustAllHosts",),
         (b"checkServerTrusted",), (b"HostnameVerifier",), (b"HOSTNAME_VERIFIER",),
@@ -115,6 +165,11 @@ TRIGGERS: dict[str, tuple[tuple[Word, ...], ...]] = {
     "ruby": ((b"verify_mode",), (b"VERIFY_NONE",), (b"Net::IMAP",)),
     "rust": ((b"accept_invalid_",), (b"SslVerifyMode",), (b"verify_hostname",),
              (b"dangerous()",)),
+    # configuration: every key of ``configs.OFF_WHEN_*`` and the mail rules, any case
+    "json": ((b"", CONFIG_WORDS),),
+    "ini": ((b"", CONFIG_WORDS),),
+    "dockerfile": ((b"", CONFIG_WORDS),),
+    "powershell": ((b"", POWERSHELL_WORDS),),
 }
 #: Shared substrings searched first: a file without ``plib`` has none of ``smtplib``,
 #: ``imaplib``, ``poplib``, so one pass over the bytes rules out three words.
@@ -181,7 +236,7 @@ def kind_of(path: PurePath, head: bytes = b"") -> str | None:
 def kind_of_name(name: str, head: bytes = b"") -> str | None:
     """:func:`kind_of` for a file name (the walk has names, not paths)."""
     if name in NAMES:
-        return NAMES[name]
+        return None if NAMES[name] == SKIP else NAMES[name]
     if name.startswith((".env", "muttrc.", "msmtprc.")) or name.endswith((".muttrc", ".msmtprc")):
         if name == ".env" or name.startswith(".env."):
             return "env"
@@ -189,14 +244,56 @@ def kind_of_name(name: str, head: bytes = b"") -> str | None:
             return "mutt"
         if name.startswith("msmtprc.") or name.endswith(".msmtprc"):
             return "msmtp"
+    if name.startswith(("Dockerfile.", "Containerfile.")):
+        return "dockerfile"
     ext = suffix(name)
     kind = SUFFIXES.get(ext.lower())
     if kind is None and head.startswith(b"#!") and not ext:
-        first = head.split(b"\n", 1)[0]
-        if first.endswith((b"sh", b"bash", b"zsh")):
-            return "shell"
-        if b"python" in first:
-            return "python"
+        return shebang(head)
+    return kind
+
+
+SHELLS = (b"sh", b"bash", b"zsh", b"ksh", b"dash", b"bats", b"fish", b"mksh")
+
+
+def shebang(head: bytes) -> str | None:
+    """The kind a ``#!`` line names (``#!/usr/bin/env bash`` -> shell), if one we read."""
+    first = head.split(b"\n", 1)[0].rstrip(b"\r")
+    words = first[2:].split()
+    if not words:
+        return None
+    prog = words[0].rsplit(b"/", 1)[-1]
+    if prog == b"env" and len(words) > 1:
+        prog = next((w for w in words[1:] if not w.startswith(b"-")), b"")
+    if prog in SHELLS:
+        return "shell"
+    if prog.startswith(b"python"):
+        return "python"
+    if prog in (b"node", b"nodejs"):
+        return "javascript"
+    if prog.startswith(b"php"):
+        return "php"
+    if prog.startswith(b"ruby"):
+        return "ruby"
+    if prog in (b"pwsh", b"powershell"):
+        return "powershell"
+    return None
+
+
+def refine(kind: str, data: bytes) -> str | None:
+    """The kind from the content when the name lies (None: nothing to read in it)."""
+    if kind == SKIP:
+        return None
+    if data.startswith(b"#!") and kind not in CONFIGS_AND_DATA:
+        named = shebang(data[:256])
+        if named is not None and named != kind and not (
+                named == "javascript" and kind in ("typescript", "tsx")):
+            return named
+    if kind == "php?":
+        return "php" if b"<?php" in data or b"<?=" in data else None
+    if kind == "json":
+        start = data.lstrip()[:1]
+        return "json" if start in (b"{", b"[", b"/") else None
     return kind
 
 
@@ -214,6 +311,16 @@ def scanner(kind: str, path: str) -> Callable[[str, bytes], Scan]:
         from . import shell
 
         return lambda text, _: shell.scan_shell(text)
+    if kind in FORMATS:
+        from . import formats
+
+        table2: dict[str, Callable[[str, bytes], Scan]] = {
+            "json": lambda text, _: formats.scan_json(text),
+            "ini": lambda text, _: formats.scan_ini(text, path),
+            "dockerfile": lambda text, _: formats.scan_dockerfile(text),
+            "powershell": lambda text, _: formats.scan_powershell(text),
+        }
+        return table2[kind]
     if kind in CONFIGS:
         from . import configs
 
@@ -232,3 +339,6 @@ def scanner(kind: str, path: str) -> Callable[[str, bytes], Scan]:
 
 
 CONFIGS = frozenset({"properties", "yaml", "env", "msmtp", "mutt", "postfix"})
+FORMATS = frozenset({"json", "ini", "dockerfile", "powershell"})
+#: Kinds whose files never start with a ``#!`` that should change how they are read.
+CONFIGS_AND_DATA = CONFIGS | FORMATS

@@ -5,6 +5,13 @@
 re-includes. ``.git`` is never entered; symbolic links to folders are not followed.
 Files named explicitly are always taken (as git does with explicit paths), unless
 ``--exclude`` matches them.
+
+Vendored trees (``node_modules/``, ``vendor/``, ``bower_components/``, ``site-packages/``
+...) hold other people's code, often thousands of files: they are not entered unless
+``--include-vendored`` is given, and each one left out is named (a ``lint.vendored_skipped``
+note), so a user sees what was not read. A folder named explicitly is always walked.
+The walk is a loop over a list of folders (no recursion), never follows a symbolic link,
+and reads nothing but the folder listings and, for a file without a suffix, 128 bytes.
 """
 
 from __future__ import annotations
@@ -100,11 +107,18 @@ def _load_ignore(folder: str) -> _Ignore | None:
     return _Ignore(_prefix(folder), _spec(lines))
 
 
-def walk(root: Path, excludes: GitIgnoreSpec | None) -> Iterator[tuple[str, str]]:
+#: Folders of third-party code, skipped unless --include-vendored.
+VENDORED = frozenset({"node_modules", "bower_components", "jspm_packages", "vendor",
+                      "site-packages", "dist-packages"})
+
+
+def walk(root: Path, excludes: GitIgnoreSpec | None,
+         vendored: list[str] | None = None) -> Iterator[tuple[str, str]]:
     """(file, kind) under ``root``; paths are spelt as ``str(root / relative path)``.
 
     Strings, not :class:`Path` objects, and one ``os.scandir`` per folder: the file type
-    comes from the folder listing, and ignored folders are never listed.
+    comes from the folder listing, and ignored folders are never listed. With a
+    ``vendored`` list, vendored folders are not entered but appended to it.
     """
     top = str(root)
     base = len(_prefix(top))
@@ -136,6 +150,9 @@ def walk(root: Path, excludes: GitIgnoreSpec | None) -> Iterator[tuple[str, str]
             ):
                 continue
             if is_dir:
+                if vendored is not None and name in VENDORED:
+                    vendored.append(path)
+                    continue
                 todo.append((path, stack))
             elif e.is_file(follow_symlinks=False):
                 kind = _kind(path, name)
@@ -143,13 +160,15 @@ def walk(root: Path, excludes: GitIgnoreSpec | None) -> Iterator[tuple[str, str]
                     yield path, kind
 
 
-def collect(paths: Iterable[Path], exclude: Sequence[str] = ()) -> list[tuple[str, str]]:
-    """(path, kind) of every file to lint under ``paths``; duplicates removed."""
+def collect(paths: Iterable[Path], exclude: Sequence[str] = (),
+            vendored: list[str] | None = None) -> list[tuple[str, str]]:
+    """(path, kind) of every file to lint under ``paths``; duplicates removed. With a
+    ``vendored`` list, vendored folders are skipped and named there."""
     excludes = _spec(list(exclude)) if exclude else None
     seen: dict[str, str] = {}
     for p in paths:
         if p.is_dir():
-            for file, kind in walk(p, excludes):
+            for file, kind in walk(p, excludes, vendored):
                 seen.setdefault(file, kind)
         elif p.is_file():
             found = _kind(str(p), p.name)

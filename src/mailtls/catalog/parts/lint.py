@@ -34,6 +34,11 @@ _ANY_NAME = (
     "An attacker who holds any valid certificate for any domain (free from any public CA) "
     "can impersonate the mail server and read the password and the mail."
 )
+#: ... for a connection that may not be mail (HTTPS, LDAP, a database, a webhook).
+_ANY_CONNECTION = (
+    "An attacker on the network path can present any certificate, then read and change "
+    "what the connection carries, including the passwords, tokens and mail in it."
+)
 _DOWNGRADE = (
     "An attacker on the path can strip STARTTLS from the server's reply, and the client "
     "then sends the password and the mail in clear text."
@@ -57,6 +62,8 @@ _TRUST_ALL = frozenset({
     "lint.rust.accept_invalid_certs", "lint.spring.mail_ssl_trust_all",
     "lint.env.node_tls_reject_unauthorized", "lint.env.verify_peer_off",
     "lint.msmtp.tls_certcheck_off", "lint.shell.curl_insecure", "lint.shell.swaks_no_verify",
+    "lint.config.tls_verify_off", "lint.powershell.cert_callback_true",
+    "lint.powershell.skip_certificate_check", "lint.shell.wrapper_no_verify",
 }) | frozenset({  # the library API rules (issue 15, item 3)
     "lint.java.simplejavamail_trust_all", "lint.java.commons_net_accept_all",
     "lint.ruby.net_imap_no_verify", "lint.rust.openssl_verify_none",
@@ -302,16 +309,48 @@ _CONFIG = (
        "have been stolen or retired.",
        "set ssl_verify_dates = yes.", "http://www.mutt.org/doc/manual/"),
     _e("lint.shell.curl_insecure", C, 295,
-       "curl -k against a mail server",
+       "curl -k/--insecure",
        "curl --insecure on {url} accepts any certificate and sends the credentials "
-       "anyway. " + _ANY,
-       "Drop -k/--insecure; use --cacert ca.pem for a private CA and --ssl-reqd.",
+       "anyway. " + _ANY_CONNECTION,
+       "Drop -k/--insecure; use --cacert ca.pem for a private CA (and --ssl-reqd for "
+       "mail URLs).",
        "https://everything.curl.dev/usingcurl/tls/verify"),
     _e("lint.shell.swaks_no_verify", C, 295,
        "swaks TLS without --tls-verify",
        "swaks does not verify the certificate unless --tls-verify is given. " + _ANY,
        "Add --tls-verify (and --tls-ca-path for a private CA).",
        "https://jetmore.org/john/code/swaks/latest/doc/ref.txt"),
+    _e("lint.shell.wrapper_no_verify", C, 295,
+       "Shell function runs TLS without verification for its callers",
+       "The function {name} hands its arguments to {tool} without turning certificate "
+       "verification on, and the callers on lines {callers} use it for TLS. "
+       + _ANY_CONNECTION,
+       "Verify inside the function, once for every caller: swaks --tls-verify "
+       "(--tls-ca-path for a private CA), curl without -k (--cacert), openssl s_client "
+       "-verify_return_error -verify_hostname HOST.",
+       "https://jetmore.org/john/code/swaks/latest/doc/ref.txt"),
+    _e("lint.config.tls_verify_off", C, 295,
+       "Certificate verification off in configuration",
+       "{key} = {value} turns certificate or host name verification off for the client "
+       "that reads this setting. " + _ANY_CONNECTION,
+       "Remove the setting (verification is the default) and point the client to the "
+       "CA file of a private CA instead.",
+       "https://cwe.mitre.org/data/definitions/295.html"),
+    _e("lint.powershell.cert_callback_true", C, 295,
+       "PowerShell certificate callback that accepts everything",
+       "{key} is set to accept every certificate, for every HTTPS, SMTP (Send-MailMessage) "
+       "and LDAP connection of the PowerShell session. " + _ANY_CONNECTION,
+       "Remove the callback; trust a private CA by importing it into the certificate "
+       "store (Import-Certificate -CertStoreLocation Cert:\\LocalMachine\\Root).",
+       "https://learn.microsoft.com/dotnet/api/system.net.servicepointmanager."
+       "servercertificatevalidationcallback"),
+    _e("lint.powershell.skip_certificate_check", C, 295,
+       "PowerShell -SkipCertificateCheck",
+       "-SkipCertificateCheck makes Invoke-WebRequest/Invoke-RestMethod accept any "
+       "certificate. " + _ANY_CONNECTION,
+       "Remove -SkipCertificateCheck; import a private CA into the certificate store.",
+       "https://learn.microsoft.com/powershell/module/microsoft.powershell.utility/"
+       "invoke-restmethod"),
 )
 
 SJM = "https://www.simplejavamail.org/security.html"
@@ -393,6 +432,11 @@ _META = (
           "File scanned in part",
           "Reason: {reason}.",
           "Fix the syntax error so that the whole file can be checked.", ()),
+    Entry("lint.vendored_skipped", INFO,
+          "Vendored folder not scanned",
+          "{folder} holds third-party code (node_modules, vendor, ...), which is not "
+          "scanned by default.",
+          "Run with --include-vendored to scan it too.", ()),
     Entry("lint.internal_error", H,
           "File not checked: mailtls failed on it",
           "Scanning this file failed with {error}. The file was not checked; the other files "
