@@ -95,3 +95,27 @@ def test_scan_documents_from_a_result() -> None:
     assert doc["tls"]["server"]["x509"]["public_key_curve"] == "secp256r1"
     assert doc["destination"] == {"domain": "mx.example", "ip": "192.0.2.1", "port": 25,
                                   "address": "192.0.2.1"}
+
+
+def _mapped(properties: dict, prefix: str = "") -> dict[str, str]:  # type: ignore[type-arg]
+    out: dict[str, str] = {}
+    for name, spec in properties.items():
+        if "properties" in spec:
+            out.update(_mapped(spec["properties"], f"{prefix}{name}."))
+        else:
+            out[f"{prefix}{name}"] = spec["type"]
+    return out
+
+
+def test_index_template_maps_every_field_with_its_ecs_type() -> None:
+    from ecs_fields import reference
+
+    root = Path(__file__).resolve().parents[2] / "contrib" / "elasticsearch"
+    template = json.loads((root / "index-template.json").read_text())
+    mapped = _mapped(template["template"]["mappings"]["properties"])
+    for name, spec in reference().items():
+        assert mapped.get(name) == spec["type"], name
+    written = {k for d in log_docs() for k in flatten(d)}
+    assert written - set(mapped) == set()
+    pipeline = json.loads((root / "ingest-pipeline.json").read_text())
+    assert pipeline["processors"]

@@ -46,7 +46,8 @@ _HEADER = re.compile(
     rb"|(?P<mon>Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) {1,2}(?P<day>\d\d?)"
     rb" (?P<hms>\d\d:\d\d:\d\d)(?:\.\d+)?) "
     rb"(?:(?P<host>[^\s:\[\]]+) )?(?P<prog>[^\s:\[\]]+)(?:\[(?P<pid>\d{1,10})\])?: ")
-_PEER = rb"(?P<pname>[^\s\[\]]*)\[(?P<paddr>[0-9A-Fa-f:.]*)\](?::(?P<pport>\d{1,5}))?"
+_PEER = rb"(?P<peer>[^\s\[\]]*\[[0-9A-Fa-f:.]*\](?::\d{1,5})?)"
+_PEER_RE = re.compile(_PEER)
 _TLS = re.compile(
     rb"(?P<trust>Anonymous|Untrusted|Trusted|Verified) TLS connection (?:established|reused)"
     rb" (?P<dir>to|from) " + _PEER + rb": (?P<proto>[A-Za-z0-9.]+) with cipher (?P<cipher>\S+)"
@@ -62,8 +63,8 @@ _COUNTER = re.compile(rb"([a-z]+)=(\d+)(?:/(\d+))?")
 _QID = rb"(?P<qid>[0-9A-F]{6,20}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{10,20}): "
 _CLIENT = re.compile(_QID + rb"client=" + _PEER + rb"(?:.*?sasl_method=(?P<sasl>[^,\s]+))?")
 _DELIVERY = re.compile(
-    _QID + rb"to=<(?P<rcpt>[^>]*)>,(?: orig_to=<[^>]*>,)? relay=(?P<relay>[^,\s]+),"
-    rb".*?status=(?P<status>[a-z]+)(?: \((?P<text>.*)\))?")
+    _QID + rb"to=<(?P<rcpt>[^>]*)>,(?: orig_to=<[^>]*>,)? relay=(?P<relay>[^,\s]+),")
+_STATUS = re.compile(rb"status=(?P<status>[a-z]+)(?: \((?P<text>.*)\))?")
 _DOVECOT = re.compile(
     rb"(?:(?P<svc>imap|pop3|managesieve|submission)-login: )?(?:Info: )?"
     rb"(?P<what>Login|Disconnected|Aborted login)(?P<rest>[:( ].*)")
@@ -89,9 +90,7 @@ class Event:
     pid: str = ""
     stamp: bytes = b""
     direction: str | None = None  # "inbound" | "outbound"
-    peer: str | None = None
-    peer_addr: str | None = None
-    peer_port: int | None = None
+    peer: str | None = None  # name[address][:port] as logged ([address] for Dovecot)
     trust: str | None = None
     protocol: str | None = None
     cipher: str | None = None
@@ -110,16 +109,24 @@ class Event:
     auth: tuple[int, int] | None = None
     commands: int | None = None  # successful SMTP commands of the session
 
+    @property
+    def peer_addr(self) -> str | None:
+        if not self.peer or "[" not in self.peer:
+            return None
+        return self.peer.partition("[")[2].partition("]")[0] or None
+
+    @property
+    def peer_port(self) -> int | None:
+        tail = (self.peer or "").rpartition("]")[2]
+        return int(tail[1:]) if tail[1:].isdigit() else None
+
 
 def _s(value: bytes | None) -> str | None:
     return None if value is None else value.decode("utf-8", "replace")
 
 
 def _peer(m: re.Match[bytes], ev: Event) -> None:
-    name, addr, port = m["pname"], m["paddr"], m["pport"]
-    ev.peer_addr = _s(addr) or None
-    ev.peer_port = int(port) if port else None
-    ev.peer = f"{_s(name)}[{_s(addr)}]" + (f":{port.decode()}" if port else "")
+    ev.peer = m["peer"].decode("utf-8", "replace")
 
 
 def _direction(program: str, fallback: str | None = None) -> str | None:
@@ -218,16 +225,19 @@ def _delivery(msg: bytes) -> Event | None:
     m = _DELIVERY.match(msg)
     if m is None:
         return None
-    text = m["text"] or b""
+    st = _STATUS.match(msg, msg.find(b" status=", m.end()) + 1)
+    if st is None:
+        return None
+    status = st["status"].decode()
     reason = None
-    if m["status"] != b"sent" and text:
-        reason = text.decode("utf-8", "replace")[:160]
-    relay = m["relay"].decode("utf-8", "replace")
-    ev = Event("delivery", direction="outbound", queue_id=_s(m["qid"]), relay=relay,
-               status=_s(m["status"]), reason=reason, user=_s(m["rcpt"]))
-    pm = re.match(_PEER, m["relay"])
-    if pm is not None:
-        _peer(pm, ev)
+    if status != "sent" and st["text"]:
+        reason = st["text"].decode("utf-8", "replace")[:160]
+    ev = Event("delivery", direction="outbound", queue_id=m["qid"].decode(), status=status,
+               reason=reason, user=_s(m["rcpt"]))
+    relay = m["relay"]
+    ev.relay = relay.decode("utf-8", "replace")
+    if _PEER_RE.fullmatch(relay):
+        ev.peer = ev.relay
     return ev
 
 
@@ -247,8 +257,7 @@ def _dovecot(msg: bytes, program: bytes = b"") -> Event | None:
     ev = Event("login" if login else "login_failed", direction="inbound",
                service="sieve" if svc == "managesieve" else svc, program=f"dovecot/{svc}-login")
     rip, user, method = _RIP.search(rest), _USER.search(rest), _METHOD.search(rest)
-    ev.peer_addr = _s(rip["rip"]) if rip else None
-    ev.peer = f"[{ev.peer_addr}]" if ev.peer_addr else None
+    ev.peer = f"[{rip['rip'].decode()}]" if rip else None
     ev.user = (_s(user["user"]) or None) if user else None
     ev.method = _s(method["method"]) if method else None
     ev.tls = b", TLS" in rest or handshake is not None or b" TLS," in rest

@@ -57,11 +57,16 @@ class PeerStats:
                     "undelivered")}}
 
 
-@dataclass
+@dataclass(slots=True)
 class _Session:
-    tls: Event | None = None
+    tls_peer: str | None = None
+    trust: str | None = None
     failed: Event | None = None
     reason: str | None = None
+
+    def trust_for(self, peer: str | None) -> str | None:
+        """The trust level of this process's TLS session if it is with ``peer``."""
+        return self.trust if self.tls_peer is not None and self.tls_peer == peer else None
 
 
 class Summary:
@@ -73,6 +78,7 @@ class Summary:
         self.sessions: dict[tuple[str, str], _Session] = {}
         self.events = 0
         self.kinds: Counter[str] = Counter()
+        self._handlers = {k[4:]: getattr(self, k) for k in dir(self) if k.startswith("_on_")}
 
     # -- plumbing -------------------------------------------------------------------------
 
@@ -103,9 +109,7 @@ class Summary:
     def add(self, ev: Event) -> None:
         self.events += 1
         self.kinds[ev.kind] += 1
-        handler = getattr(self, "_on_" + ev.kind, None)
-        if handler is not None:
-            handler(ev)
+        self._handlers[ev.kind](ev)
 
     def add_all(self, events: Iterable[Event]) -> Summary:
         for ev in events:
@@ -120,7 +124,7 @@ class Summary:
         if ev.cipher:
             st.ciphers[ev.cipher] += 1
         s = self._session(ev)
-        s.tls, s.failed, s.reason = ev, None, None
+        s.tls_peer, s.trust, s.failed, s.reason = ev.peer, ev.trust, None, None
 
     def _on_verify_failed(self, ev: Event) -> None:
         st = self.stats(ev)
@@ -158,7 +162,7 @@ class Summary:
     def _on_disconnect(self, ev: Event) -> None:
         s = self.sessions.pop((ev.host, ev.pid), None) or _Session()
         self._close_failure(s)
-        tls = s.tls is not None and s.tls.peer == ev.peer
+        tls = s.trust_for(ev.peer) is not None
         st = self.stats(ev)
         if not tls and (ev.commands or 0) > 0 and not (ev.starttls and ev.starttls[1]):
             st.sessions["clear"] += 1
@@ -167,8 +171,7 @@ class Summary:
 
     def _on_client(self, ev: Event) -> None:
         s = self.sessions.get((ev.host, ev.pid))
-        tls = s.tls if s is not None and s.tls is not None and s.tls.peer == ev.peer else None
-        self.stats(ev).mail[bucket(tls.trust if tls else None)] += 1
+        self.stats(ev).mail[bucket(s.trust_for(ev.peer) if s is not None else None)] += 1
 
     def _on_delivery(self, ev: Event) -> None:
         if ev.peer is None:  # virtual, local, none, a unix socket: no network
@@ -180,8 +183,7 @@ class Summary:
                 st.failures[ev.reason] += 1
             return
         s = self.sessions.get((ev.host, ev.pid))
-        tls = s.tls if s is not None and s.tls is not None and s.tls.peer == ev.peer else None
-        st.mail[bucket(tls.trust if tls else None)] += 1
+        st.mail[bucket(s.trust_for(ev.peer) if s is not None else None)] += 1
 
     def _on_login(self, ev: Event) -> None:
         st = self.stats(ev)
