@@ -1,0 +1,155 @@
+"""Per-address politeness shared by every worker: Dramatiq's keyed rate limiters.
+
+Two limiters per address, both keyed in the limiter backend (Redis across machines, the
+in-process stub in single-machine mode and in unit tests):
+
+- a concurrent limiter of ``per_address`` (1: a distributed mutex): connections at once;
+- a window limiter of ``rate`` connections per ``window`` seconds. Dramatiq's window is
+  counted in whole-second buckets, so that a window of 60 can let through ``rate + 1``
+  connections within 60 real seconds across a bucket edge; ours counts ``window + 1``
+  buckets, so that no 60-second span of real time ever holds more than ``rate``.
+
+Nothing here sleeps: a lock or token that is not free is an answer (the caller re-queues
+the job with a delay), never a blocked worker. The lock carries a TTL, so that the lock of
+a killed worker frees itself. ``PolitenessLog`` appends one JSON line per connection.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from dramatiq import rate_limits
+from dramatiq.rate_limits import RateLimiterBackend, WindowRateLimiter
+from dramatiq.rate_limits.backends import StubBackend
+
+#: dramatiq's rate limiters carry no annotations: used through Any
+_LIMITS: Any = rate_limits
+
+
+class StrictWindowLimiter(WindowRateLimiter):
+    """A window limiter whose buckets cover ``window + 1`` seconds (see the module notes)."""
+
+    def __init__(self, backend: RateLimiterBackend, key: str, *, limit: int, window: int):
+        _LIMITS.WindowRateLimiter.__init__(self, backend, key, limit=limit, window=window)
+        self.window_millis = (window + 1) * 1000
+
+    def _get_keys(self) -> list[str]:
+        now = int(time.time())
+        return [f"{self.key}@{now - i}" for i in range(self.window + 1)]
+
+
+@dataclass(frozen=True)
+class Politeness:
+    rate: int = 2  # connections per window per address
+    window: int = 60  # seconds
+    per_address: int = 1  # connections at once per address
+    lock_ttl: float = 120.0  # seconds a held lock outlives a killed worker
+    backoff: float = 60.0  # first delay after a 421 or a timeout; doubles per attempt
+    max_attempts: int = 4  # back-offs before the 421/timeout result is kept as the result
+
+    def backoff_delay(self, attempt: int) -> float:
+        return float(self.backoff * (2 ** min(attempt, 10)))
+
+
+class AddressGate:
+    """The limiters of one address; :meth:`lock` and :meth:`token` never wait."""
+
+    def __init__(self, backend: RateLimiterBackend, address: str, polite: Politeness) -> None:
+        self.polite = polite
+        ttl = int(polite.lock_ttl * 1000)
+        self._lock: Any = _LIMITS.ConcurrentRateLimiter(
+            backend, f"mailtls-fleet:conn:{address}", limit=polite.per_address, ttl=ttl
+        )
+        self._rate: Any = StrictWindowLimiter(
+            backend, f"mailtls-fleet:rate:{address}", limit=polite.rate, window=polite.window
+        )
+
+    def lock(self) -> bool:
+        return bool(self._lock._acquire())
+
+    def unlock(self) -> None:
+        self._lock._release()
+
+    def token(self) -> bool:
+        return bool(self._rate._acquire())
+
+    def retry_after(self) -> float:
+        """How long until a token of a full window may be free (the next bucket edge)."""
+        return max(0.05, 1.0 - (time.time() % 1.0))
+
+
+def limiter_backend(redis_url: str | None) -> RateLimiterBackend:
+    """The backend shared by every worker: Redis at ``redis_url``, or this process only."""
+    if redis_url is None:
+        return _stub()
+    from dramatiq.rate_limits.backends import RedisBackend
+
+    backend: RateLimiterBackend = _untyped(RedisBackend)(url=redis_url)
+    return backend
+
+
+_STUB: StubBackend | None = None
+_STUB_GUARD = threading.Lock()
+
+
+def _stub() -> StubBackend:
+    global _STUB
+    with _STUB_GUARD:
+        if _STUB is None:
+            _STUB = _untyped(StubBackend)()
+        return _STUB
+
+
+def _untyped(cls: Any) -> Any:
+    return cls
+
+
+class PolitenessLog:
+    """One JSON line per connection: address, port, SNI, start, end, worker pid.
+
+    Lines are short and written with O_APPEND in one write, so that several worker
+    processes may share the file.
+    """
+
+    def __init__(self, path: str | None) -> None:
+        self.path = path
+
+    def record(self, address: str, port: int, sni: str, start: float, end: float) -> None:
+        if not self.path:
+            return
+        line = json.dumps({"address": address, "port": port, "sni": sni, "start": start,
+                           "end": end, "pid": os.getpid()}) + "\n"  # fmt: skip
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)
+
+
+def check_log(path: Path, rate: int, window: float, per_address: int = 1) -> list[str]:
+    """The politeness violations in a log: overlaps beyond ``per_address``, and more than
+    ``rate`` connection starts to one address within any ``window`` seconds of real time."""
+    by_address: dict[str, list[dict[str, Any]]] = {}
+    for line in path.read_text().splitlines():
+        entry = json.loads(line)
+        by_address.setdefault(entry["address"], []).append(entry)
+    problems: list[str] = []
+    for address, entries in sorted(by_address.items()):
+        entries.sort(key=lambda e: e["start"])
+        starts = [e["start"] for e in entries]
+        for i, e in enumerate(entries):
+            at_once = sum(1 for o in entries if o["start"] <= e["start"] < o["end"])
+            if at_once > per_address:
+                problems.append(f"{address}: {at_once} connections at once at {e['start']:.3f}")
+            within = [s for s in starts[i:] if s - e["start"] < window]
+            if len(within) > rate:
+                problems.append(
+                    f"{address}: {len(within)} connections within {window}s from {e['start']:.3f}"
+                )
+    return problems
