@@ -67,7 +67,8 @@ def _qid(rng: random.Random) -> str:
 
 def _stamp(t: float) -> str:
     tm = time.gmtime(t)
-    return f"{MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d} {tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}"
+    return (f"{MONTHS[tm.tm_mon - 1]} {tm.tm_mday:2d} "
+            f"{tm.tm_hour:02d}:{tm.tm_min:02d}:{tm.tm_sec:02d}")
 
 
 def generate(path: Path, size: int, seed: int = 12) -> Counter[str]:
@@ -91,7 +92,8 @@ def generate(path: Path, size: int, seed: int = 12) -> Counter[str]:
                 if kind < 0.45:
                     trust = rng.choice(trusts)
                     block.append(TLS_OUT.format(h=h, pid=pid, trust=trust, peer=peer,
-                                                v=rng.choice("23"), cipher="TLS_AES_256_GCM_SHA384"))
+                                                v=rng.choice("23"),
+                                                cipher="TLS_AES_256_GCM_SHA384"))
                     for _ in range(rng.randrange(1, 3)):
                         block.append(SENT.format(h=h, pid=pid, qid=_qid(rng), n=n, dom="d.test",
                                                  peer=peer, qid2=_qid(rng)))
