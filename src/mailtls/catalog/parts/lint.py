@@ -385,7 +385,7 @@ _APIS = (
        "Ruby Net::IMAP without certificate verification",
        "{call} connects with TLS but verify is false, so any certificate is accepted. "
        + _ANY,
-       "Pass ssl: { ca_file: ... } (or true) and let Net::IMAP verify.", RUBY_IMAP),
+       "Pass ssl: true (or a hash with ca_file:) and let Net::IMAP verify.", RUBY_IMAP),
     _e("lint.rust.openssl_verify_none", C, 295,
        "Rust openssl with SslVerifyMode::NONE",
        "{call} with SslVerifyMode::NONE accepts any certificate. " + _ANY,
