@@ -106,10 +106,16 @@ ASSERTS = re.compile(r"(assert|t|chai\.assert|test)\.(deep|strict|notDeep|notStr
 MATCHERS = re.compile(r"to(Equal|StrictEqual|MatchObject|Be|HaveProperty)|eql|equal|deep\.equal")
 
 
+#: How far above a pair an assertion's argument list may be (nested objects/arrays).
+EXPECTED_DEPTH = 12
+
+
 def js_expected(node: ts.Node) -> bool:
     """True when ``node`` sits inside the expected value of an assertion."""
     child, parent = node, node.parent
-    while parent is not None:
+    for _ in range(EXPECTED_DEPTH):  # node.parent costs the depth: never walk to the root
+        if parent is None:
+            return False
         if parent.type == "arguments" and parent.parent is not None:
             call = parent.parent
             fn = text(call.child_by_field_name("function"))
