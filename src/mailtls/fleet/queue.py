@@ -39,8 +39,8 @@ class Fleet:
         """Messages queued, delayed or in flight (the bound of ``enqueue --max-depth``)."""
         if isinstance(self.broker, StubBroker):
             return sum(self.broker.queues[q].unfinished_tasks for q in self.broker.queues)
-        client: Any = getattr(self.broker, "client")
-        ns = getattr(self.broker, "namespace")
+        redis_broker: Any = self.broker
+        client, ns = redis_broker.client, redis_broker.namespace
         return int(client.hlen(f"{ns}:{QUEUE}.msgs")) + int(client.hlen(f"{ns}:{QUEUE}.DQ.msgs"))
 
 
