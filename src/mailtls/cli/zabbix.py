@@ -25,6 +25,7 @@ from typing import Any
 import click
 
 from ..catalog import pick_language, tr
+from ..errors import ConfigError
 from ..export.zabbix import DISCOVERY_KEY, Discovered, Value, discovery_json, item_values
 from ..model import Finding
 from .monitor import StoreFailure, _inventory, _open
@@ -150,6 +151,8 @@ def _pass(inventory: Any, history: str | None, lang: str) -> tuple[list[Value], 
         report = asyncio.run(run_pass(inventory, store))
     except StoreError as exc:
         raise StoreFailure(str(exc)) from None
+    except ConfigError as exc:  # e.g. trust "none" and an entry without ca_file
+        raise click.UsageError(f"{inventory.path}: {exc}") from None
     finally:
         store.close()
     for problem in send_all(events_of(report), inventory.notify, lang,
