@@ -109,8 +109,9 @@ def trust_managers(lang: str, root: ts.Node, out: Scan) -> None:
         if text(name) == "checkServerTrusted":
             found = accepting_path(body, "void")
             if found is not None:
-                hit(out, "lint.java.trust_all_manager", name,
-                    name=_owner_name(_ancestor(name, OWNERS)), path=found.describe("returns normally"))
+                owner = _owner_name(_ancestor(name, OWNERS))
+                path = found.describe("returns normally")
+                hit(out, "lint.java.trust_all_manager", name, name=owner, path=path)
         elif text(name) == "verify" and "SSLSession" in text(params):
             found = accepting_path(body, "bool")
             if found is not None and not found.conds:
