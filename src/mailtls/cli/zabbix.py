@@ -42,7 +42,7 @@ class SendFailure(click.ClickException):
         click.echo(f"mailtls: {self.format_message()}", err=True)
 
 
-def parse_server(text: str) -> tuple[str, int]:
+def parse_server(text: str, lang: str = "en") -> tuple[str, int]:
     """``HOST``, ``HOST:PORT``, ``[V6]`` or ``[V6]:PORT`` -> (host, port)."""
     text = text.strip()
     host, port = text, str(DEFAULT_PORT)
@@ -54,8 +54,8 @@ def parse_server(text: str) -> tuple[str, int]:
     elif text.count(":") == 1:
         host, _, port = text.partition(":")
     if not host or not port.isdigit() or not 0 < int(port) < 65536:
-        raise click.BadParameter(tr("{server}: expected HOST[:PORT]").format(server=text),
-                                 param_hint="--server")
+        raise click.BadParameter(tr("{server}: expected HOST[:PORT]", lang).format(
+            server=text), param_hint="--server")
     return host, int(port)
 
 
@@ -114,7 +114,7 @@ def send_command(server: str, inventory_path: Path, zabbix_host: str | None,
                  history: str | None, timeout: int, dry_run: bool, lang: str | None) -> None:
     """One monitoring pass; send discovery and values to Zabbix (trapper protocol)."""
     language = pick_language(lang)
-    address = parse_server(server)
+    address = parse_server(server, language)
     host = zabbix_host or socket.gethostname()
     inventory = _inventory(inventory_path)
     rows, errors = _expand(inventory)
@@ -128,12 +128,12 @@ def send_command(server: str, inventory_path: Path, zabbix_host: str | None,
             click.echo(json.dumps({"host": host, "key": v.key, "value": v.value,
                                    "clock": clock}, ensure_ascii=False))
         return
-    processed, failed, total = _send(address, host, batch, clock, timeout)
+    processed, failed, total = _send(address, host, batch, clock, timeout, language)
     click.echo(tr("Zabbix {server}: {processed} of {total} values accepted for host {host}",
                   language).format(server=server, processed=processed, total=total,
                                    host=host))
     if failed:
-        click.echo(tr("{failed} values refused: link the template \"mailtls TLS\" to host "
+        click.echo(tr("values refused: {failed}. Link the template \"mailtls TLS\" to host "
                       "{host}; items discovered now accept values after the server's next "
                       "configuration update", language).format(failed=failed, host=host),
                    err=True)
@@ -166,7 +166,7 @@ def _pass(inventory: Any, history: str | None, lang: str) -> tuple[list[Value], 
 
 
 def _send(address: tuple[str, int], host: str, batch: Sequence[Value], clock: int,
-          timeout: int) -> tuple[int, int, int]:
+          timeout: int, lang: str) -> tuple[int, int, int]:
     """Send ``batch`` (discovery first); (processed, failed, total); SendFailure if none."""
     from zabbix_utils import ItemValue, Sender
     from zabbix_utils.exceptions import ModuleBaseException
@@ -185,7 +185,7 @@ def _send(address: tuple[str, int], host: str, batch: Sequence[Value], clock: in
                 failed += answer.failed
                 total += answer.total
     except (ModuleBaseException, OSError, ValueError) as exc:
-        raise SendFailure(tr("Zabbix {server}: nothing sent ({error})").format(
+        raise SendFailure(tr("Zabbix {server}: nothing sent ({error})", lang).format(
             server=name, error=_reason(exc))) from None
     return processed, failed, total
 

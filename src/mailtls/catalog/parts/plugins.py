@@ -1,5 +1,5 @@
-"""Catalogue part "plugins": the words of ``mailtls check`` (Nagios/Icinga) and
-``mailtls exporter`` (Prometheus), gettext domain mailtls-plugins.
+"""Catalogue part "plugins": the words of ``mailtls check`` (Nagios/Icinga),
+``mailtls exporter`` (Prometheus) and ``mailtls zabbix``, gettext domain mailtls-plugins.
 
 The plugin states (OK, WARNING, CRITICAL, UNKNOWN) and metric names are conventions that
 monitoring systems read, and are never translated; the sentences around them are.
@@ -31,6 +31,12 @@ UI_STRINGS: tuple[str, ...] = (
     "nothing to probe: give --allow PATTERN, --targets FILE or --inventory FILE",
     "pass over {count} targets done in {seconds} s",
     "stopping",
+    # mailtls zabbix (mailtls.cli.zabbix)
+    "{server}: expected HOST[:PORT]",
+    "Zabbix {server}: {processed} of {total} values accepted for host {host}",
+    "values refused: {failed}. Link the template \"mailtls TLS\" to host {host}; items "
+    "discovered now accept values after the server's next configuration update",
+    "Zabbix {server}: nothing sent ({error})",
 )
 
 PLURALS: tuple[tuple[str, str], ...] = (
