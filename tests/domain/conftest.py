@@ -32,11 +32,10 @@ import ssl
 import tempfile
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from knotlab import Knot
+from knotlab import DomainLab, Knot
 
 from mailtls.domain.dane import record_for
 from mailtls.lab.pki import CA
@@ -49,24 +48,6 @@ POLICIES = {
     "stsmiss.test": "version: STSv1\nmode: enforce\nmx: mx.sts.test\nmax_age: 604800\n",
 }
 SOA = "$TTL 300\n@ SOA ns.test. hostmaster.test. 1 60 60 600 60\n@ NS ns.test.\n"
-
-
-@dataclass
-class DomainLab:
-    knot: Knot
-    anchor: Path
-    ca_file: Path
-    net: str  # "127.X.Y."
-    mx_port: int
-    certs: dict[str, tuple[Path, Path]]
-
-    @property
-    def resolver(self) -> str:
-        return f"{self.knot.address}:{self.knot.port}"
-
-    def args(self) -> list[str]:
-        return ["--resolver", self.resolver, "--trust-anchor", str(self.anchor),
-                "--ca-file", str(self.ca_file), "--mx-port", str(self.mx_port)]
 
 
 def _zones(net: str, mx1_tlsa: str, mx2_tlsa: str) -> dict[str, str]:
@@ -100,7 +81,7 @@ def _parent(children: list[str], ds: list[str]) -> str:
 
 
 class _Policy(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 - the http.server API
+    def do_GET(self) -> None:
         domain = (self.headers.get("Host") or "").removeprefix("mta-sts.").split(":")[0]
         if domain == "stsredir.test":
             self.send_response(301)
@@ -117,7 +98,7 @@ class _Policy(http.server.BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body.encode())
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
 

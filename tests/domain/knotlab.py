@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import dns.message
@@ -129,3 +130,21 @@ class Knot:
                 self.proc.kill()
                 self.proc.wait(5)
         shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@dataclass
+class DomainLab:
+    knot: Knot
+    anchor: Path
+    ca_file: Path
+    net: str  # "127.X.Y."
+    mx_port: int
+    certs: dict[str, tuple[Path, Path]]
+
+    @property
+    def resolver(self) -> str:
+        return f"{self.knot.address}:{self.knot.port}"
+
+    def args(self) -> list[str]:
+        return ["--resolver", self.resolver, "--trust-anchor", str(self.anchor),
+                "--ca-file", str(self.ca_file), "--mx-port", str(self.mx_port)]

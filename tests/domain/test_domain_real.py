@@ -10,14 +10,17 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
+import jsonschema
 import pytest
-from conftest import DomainLab
+from knotlab import DomainLab
 
 pytestmark = pytest.mark.servers
 
 MAILTLS = [sys.executable, "-m", "mailtls"]
+SCHEMA = json.loads((Path(__file__).parents[2] / "src/mailtls/schemas/domain-1.json").read_text())
 
 
 def run(lab: DomainLab, *args: str, lang: str = "C.UTF-8") -> subprocess.CompletedProcess[str]:
@@ -29,7 +32,9 @@ def run(lab: DomainLab, *args: str, lang: str = "C.UTF-8") -> subprocess.Complet
 def domain(lab: DomainLab, name: str) -> tuple[dict[str, Any], int]:
     done = run(lab, "--json", name)
     assert done.stdout, done.stderr
-    return json.loads(done.stdout), done.returncode
+    doc = json.loads(done.stdout)
+    jsonschema.validate(doc, SCHEMA)
+    return doc, done.returncode
 
 
 def ids(doc: dict[str, Any]) -> set[str]:

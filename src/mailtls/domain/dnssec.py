@@ -69,7 +69,7 @@ class AnchorError(ValueError):
 def parse_anchors(text: str, source: str = "--trust-anchor") -> list[dns.rrset.RRset]:
     """DS and DNSKEY records in zone-file form (absolute owner names), nothing else."""
     try:
-        rrsets = dns.zonefile.read_rrsets(text, default_ttl=0, origin=dns.name.root)
+        rrsets = dns.zonefile.read_rrsets(text, default_ttl=0, origin=dns.name.root, rdclass=None)
     except (dns.exception.DNSException, ValueError) as exc:
         raise AnchorError(f"{source}: not DS/DNSKEY records in zone-file form ({exc})") from None
     kept = [r for r in rrsets if r.rdtype in (_DS, _DNSKEY)]

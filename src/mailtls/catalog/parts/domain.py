@@ -44,7 +44,8 @@ _VERDICTS = (
           "mode: testing with a new id, or remove the TLSA records, rather than lose mail.",
           (RFC7672, RFC8461)),
     Entry("domain.mx_unreachable", H, "An MX host cannot be resolved",
-          "{reason}", "Give every MX host A or AAAA records, or remove it from the MX set."),
+          "MX discovery: {reason}",
+          "Give every MX host A or AAAA records, or remove it from the MX set."),
 )
 
 _DNSSEC = (
@@ -180,7 +181,6 @@ UI_STRINGS: tuple[str, ...] = (
     "MX host",
     "Address",
     "Mechanism",
-    "DNSSEC",
     "Result",
     "pass",
     "fail",
