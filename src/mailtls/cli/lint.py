@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import click
 
 from ..lint import Options, Report, WalkError, lint_paths
+from ..lint.context import CONTEXTS
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -47,15 +48,17 @@ def render_text(report: Report, console: Console, lang: str) -> None:
     from ..catalog import describe, tr
     from .lines import emit, pair, plain
 
-    for f in report.findings:
+    for i, f in enumerate(report.findings):
         text = describe(f, lang)
         severity = tr(f.severity.label, lang)
+        context = report.tag(i).context
+        where = "" if context == "production" else f" ({tr(context, lang)})"
         if plain(console):
-            emit(console, f"{_where(f)} {severity} {f.id} {text.title}")
+            emit(console, f"{_where(f)} {severity} {f.id} {text.title}{where}")
         else:
             head = Text(f"{_where(f)} ", style="bold")
             head.append(f"[{severity}] {text.title}", style=STYLE[f.severity.label])
-            head.append(f"  {f.id}", style="dim")
+            head.append(f"  {f.id}{where}", style="dim")
             emit(console, head)
         if f.location is not None and f.location.snippet:
             emit(console, f"{f.location.line:>5} | {f.location.snippet}", 2)
@@ -102,6 +105,19 @@ def exit_status(report: Report, fail_on: str) -> int:
     return 1 if report.worst >= Severity.parse(fail_on) else 0
 
 
+def render_sarif_tagged(report: Report, lang: str) -> str:
+    """SARIF 2.1.0, each result with its ``context`` and ``scope`` in its properties."""
+    import json
+
+    from ..export.sarif import render_sarif
+
+    log = json.loads(render_sarif(report.findings, lang, "mailtls", base=Path.cwd()))
+    for i, result in enumerate(log["runs"][0]["results"]):
+        tag = report.tag(i)
+        result.setdefault("properties", {}).update(context=tag.context, scope=tag.scope)
+    return json.dumps(log, ensure_ascii=False, indent=2)
+
+
 def _date(text: str | None) -> dt.date | None:
     if text is None:
         return None
@@ -128,6 +144,14 @@ def _date(text: str | None) -> dt.date | None:
               help="Worker processes (default: every core).")
 @click.option("--max-size", type=click.IntRange(1, 1024), default=8, show_default=True,
               metavar="MB", help="Skip files larger than this, with a note.")
+@click.option("--scope", type=click.Choice(["all", "mail"]), default="all", show_default=True,
+              help="all: every TLS verification off-switch (HTTPS, LDAP, databases...); "
+                   "mail: only those that protect mail.")
+@click.option("--exclude-context", "exclude_contexts", multiple=True,
+              type=click.Choice(list(CONTEXTS)),
+              help="Leave out findings in this context (repeatable), e.g. test.")
+@click.option("--include-vendored", is_flag=True,
+              help="Also scan vendored folders (node_modules, vendor...), skipped by default.")
 @click.option("--today", metavar="DATE", help="Expire exceptions as of this date (YYYY-MM-DD).")
 @click.option("--lang", metavar="LANG", help="Language: en or zh_CN (default: from LANG).")
 @click.option("--verbose", "-v", is_flag=True,
@@ -141,18 +165,26 @@ def lint_command(
     fail_on: str,
     jobs: int | None,
     max_size: int,
+    scope: str,
+    exclude_contexts: tuple[str, ...],
+    include_vendored: bool,
     today: str | None,
     lang: str | None,
     verbose: bool,
 ) -> None:
-    """Find code and configuration that accepts any certificate for mail.
+    """Find code and configuration that accepts any certificate.
 
     PATH is a file or a folder (default: the current folder); .gitignore is honoured.
+    Every TLS verification off-switch is reported, mail first: one that does not protect
+    mail or credentials is one severity lower. Each finding says its context
+    (production, test, example, tooling).
     An inline comment `mailtls: allow RULE-ID until YYYY-MM-DD -- reason` silences one
     finding until that date. Exit status: 1 when a finding is at or above --fail-on,
     3 when a file could not be checked (mailtls failed on it; --verbose shows why).
     """
-    options = Options(max_bytes=max_size * 1024 * 1024, today=_date(today), jobs=jobs)
+    options = Options(max_bytes=max_size * 1024 * 1024, today=_date(today), jobs=jobs,
+                      scope=scope, exclude_contexts=frozenset(exclude_contexts),
+                      include_vendored=include_vendored)
     try:
         report = lint_paths(list(paths) or [Path(".")], exclude, since, options)
     except WalkError as exc:
@@ -166,9 +198,7 @@ def lint_command(
 
         click.echo(render_lint(report, language))
     elif fmt == "sarif":
-        from ..export.sarif import render_sarif
-
-        click.echo(render_sarif(report.findings, language, "mailtls", base=Path.cwd()))
+        click.echo(render_sarif_tagged(report, language))
     else:
         from rich.console import Console
 

@@ -470,6 +470,11 @@ UI_STRINGS = (
     "medium",
     "low",
     "info",
+    # contexts of a finding (mailtls.lint.context)
+    "production",
+    "test",
+    "example",
+    "tooling",
     *REASONS,
 )
 
