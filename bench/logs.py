@@ -51,10 +51,10 @@ DOVECOT = ("{h} dovecot: imap-login: Login: user=<user{n}>, method=PLAIN, rip={i
 AWK = r"""
 / TLS connection established to / {
   pid = $5; sub(/^.*\[/, "", pid); sub(/\]:$/, "", pid)
-  peer = $11; sub(/:$/, "", peer); trust[pid] = $6; tpeer[pid] = peer; next }
+  pid = $4 " " pid; peer = $11; sub(/:$/, "", peer); trust[pid] = $6; tpeer[pid] = peer; next }
 / status=sent / && / relay=[^,]*\[/ {
   pid = $5; sub(/^.*\[/, "", pid); sub(/\]:$/, "", pid)
-  relay = $0; sub(/^.* relay=/, "", relay); sub(/,.*$/, "", relay)
+  pid = $4 " " pid; relay = $0; sub(/^.* relay=/, "", relay); sub(/,.*$/, "", relay)
   if ((pid in tpeer) && tpeer[pid] == relay) {
     if (trust[pid] == "Verified") v++; else u++ } else c++ }
 END { printf "{\"verified\": %d, \"unverified\": %d, \"clear\": %d}\n", v, u, c }
@@ -143,19 +143,19 @@ def run_pipeline(path: Path) -> tuple[float, int, dict[str, int]]:
 PYGROK = r"""
 import json, sys
 from pygrok import Grok
-tls = Grok(r"%{SYSLOGTIMESTAMP} %{HOSTNAME} postfix/smtp\[%{INT:pid}\]: %{WORD:trust} TLS "
+tls = Grok(r"%{SYSLOGTIMESTAMP} %{HOSTNAME:host} postfix/smtp\[%{INT:pid}\]: %{WORD:trust} TLS "
            r"connection established to %{DATA:peer}: %{GREEDYDATA}")
-sent = Grok(r"%{SYSLOGTIMESTAMP} %{HOSTNAME} postfix/smtp\[%{INT:pid}\]: %{WORD:qid}: "
+sent = Grok(r"%{SYSLOGTIMESTAMP} %{HOSTNAME:host} postfix/smtp\[%{INT:pid}\]: %{WORD:qid}: "
             r"to=<%{DATA}>, relay=%{DATA:relay}, %{GREEDYDATA}status=sent %{GREEDYDATA}")
 state, counts = {}, {"verified": 0, "unverified": 0, "clear": 0}
 with open(sys.argv[1], errors="replace") as fh:
     for line in fh:
         m = tls.match(line)
         if m:
-            state[m["pid"]] = (m["trust"], m["peer"]); continue
+            state[m["host"], m["pid"]] = (m["trust"], m["peer"]); continue
         m = sent.match(line)
         if m and "[" in m["relay"]:
-            t = state.get(m["pid"])
+            t = state.get((m["host"], m["pid"]))
             if t and t[1] == m["relay"]:
                 counts["verified" if t[0] == "Verified" else "unverified"] += 1
             else:
