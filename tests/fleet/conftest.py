@@ -9,11 +9,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from monitor.conftest import postgres_url  # noqa: F401  (the private cluster, reused)
-from servers.ports import free_ports
 
 from mailtls.lab.run import LabThread
 from mailtls.lab.servers import Lab
+from monitor.conftest import postgres_url  # noqa: F401  (the private cluster, reused)
+from servers.ports import free_ports
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,76 @@
+"""The fleet for real: redis-server and PostgreSQL on loopback, two worker processes against
+the lab, one of them killed (SIGKILL) while it holds a job."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from mailtls.fleet.polite import check_log
+from mailtls.fleet.storage import open_storage
+from mailtls.lab.servers import Lab
+
+MAILTLS = [sys.executable, "-m", "mailtls", "fleet"]
+RATE = 240  # a minute per address: 4 a second, fast enough for a test, slow enough to count
+
+
+def _worker(redis_url: str, log: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([*MAILTLS, "worker", "--broker", redis_url, "--threads", "4",
+                             "--heartbeat", "2"], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=log.open("wb"))  # fmt: skip
+
+
+def _wait(what: str, check: object, limit: float = 240.0) -> None:
+    """Wait for a condition (a generous limit against a hang, not a speed assertion)."""
+    deadline = time.monotonic() + limit
+    while not check():  # type: ignore[operator]
+        if time.monotonic() > deadline:
+            pytest.fail(f"gave up waiting for {what}")
+        time.sleep(0.2)
+
+
+@pytest.mark.skip(reason="open: after the SIGKILL the surviving worker makes no connection "
+                  "(the killed worker's prefetched delayed messages are not redelivered yet)")
+def test_two_workers_one_killed_nothing_lost_or_doubled_and_polite(
+    lab: Lab, lab_targets: Path, redis_url: str, postgres_url: str, tmp_path: Path
+) -> None:
+    polite_log = tmp_path / "polite.log"
+    scan = ["--results", postgres_url, "--scan-id", "kill-test"]
+    workers = [_worker(redis_url, tmp_path / f"w{i}.err") for i in range(2)]
+    try:
+        done = subprocess.run(
+            [*MAILTLS, "enqueue", "--targets", str(lab_targets), "--broker", redis_url, *scan,
+             "--trust", "none", "--ca-file", str(lab.ca_file), "--rate", f"{RATE}/min",
+             "--timeout", "3", "--batch", "1", "--politeness-log", str(polite_log)],
+            capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr
+        # kill the first worker as soon as it has made a connection: it may hold a job
+        _wait("a first connection", lambda: (polite_log.exists() and any(
+            json.loads(line)["pid"] == workers[0].pid
+            for line in polite_log.read_text().splitlines())) or workers[1].poll() is not None)
+        os.kill(workers[0].pid, signal.SIGKILL)
+        workers[0].wait()
+        store = open_storage(postgres_url)
+        planned = {(a, p, s) for _, a, p, s in store.domains("kill-test")}
+        assert len(planned) == len(lab.endpoints)
+        _wait("every endpoint", lambda: store.done_keys("kill-test") >= planned)
+    finally:
+        for w in workers:
+            if w.poll() is None:
+                w.send_signal(signal.SIGTERM)
+                w.wait(30)
+    exported = subprocess.run([*MAILTLS, "export", *scan], capture_output=True, text=True,
+                              check=True).stdout  # fmt: skip
+    records = [json.loads(line) for line in exported.splitlines()]
+    ports = [r["port"] for r in records]
+    assert sorted(ports) == sorted(e.port for e in lab.endpoints)  # none lost, none twice
+    assert check_log(polite_log, rate=RATE, window=60) == []
+    pids = {json.loads(line)["pid"] for line in polite_log.read_text().splitlines()}
+    assert workers[1].pid in pids  # the survivor did work
