@@ -99,8 +99,8 @@ class Listener:
             with self._lock:
                 self.connections.append(record)
             t = threading.Thread(target=self._serve, args=(conn, record), daemon=True)
+            t.start()  # before it is listed: finish() may join it at any moment
             self._threads.append(t)
-            t.start()
 
     def _event(self, record: Connection, what: str) -> None:
         if self.on_event is not None:
