@@ -107,3 +107,20 @@ def test_serve_lists_listeners_records_live_and_reports(tmp_path: Path) -> None:
     out, _ = proc.communicate(timeout=30)
     assert "What a careless client does" in "".join(lines)
     assert "sent its password or mail" in out and "vulnerable" in out
+
+
+def test_implicit_tls_run_has_no_starttls_scenarios(tmp_path: Path) -> None:
+    ca = tmp_path / "ca.pem"
+    argv = [a.replace("{ca}", str(ca)) for a in py("pop3s", True)]
+    code, out = run("run", "--json", "--protocol", "pop3", "--implicit-tls",
+                    "--trusted-ca-out", str(ca), "--", *argv)
+    doc = json.loads(out[out.index("{"):])
+    assert code == 0, out
+    assert [s["id"] for s in doc["scenarios"]] == [
+        "control", "self_signed", "expired", "wrong_host", "untrusted_ca", "tls1_0_only"]
+    assert all(s["verdict"] == "safe" for s in doc["scenarios"])
+    assert doc["scenarios"][0]["handshake"].startswith("TLSv1.3")
+    code, out = run("run", "--json", "--protocol", "pop3", "--implicit-tls",
+                    "--scenario", "self_signed", "--", *py("pop3s", False))
+    rows = {s["id"]: s for s in json.loads(out[out.index("{"):])["scenarios"]}
+    assert code == 1 and rows["self_signed"]["credentials_sent"]
