@@ -33,6 +33,7 @@ COMMANDS: dict[str, str] = {
     "report": "mailtls.cli.report:report_command",
     "explain": "mailtls.cli.explain:explain_command",
     "domain": "mailtls.cli.domain:domain_command",
+    "tlsrpt": "mailtls.cli.tlsrpt:tlsrpt_command",
     "fleet": "mailtls.cli.fleet:fleet_command",
 }
 
