@@ -101,11 +101,12 @@ TOOLING_NAME = re.compile(
 
 
 def _parts(path: str, root: str | None) -> list[str]:
-    """The path's components that may say what it is: below the root's parent when the
-    root was given as an absolute path (``/home/t/x`` must not make every file a test),
-    all of them when it was relative (``tests/lint`` as the user typed it)."""
+    """The path's components that may say what it is: the root's own name and what is
+    below it (``/home/t/x`` or ``bench/peers/x`` must not make every file a test or a
+    tool; ``mailtls lint tests`` still makes its files tests). Without a root (a file
+    named alone, or ``.``), the path as spelt."""
     norm = path.replace("\\", "/")
-    if root is not None and os.path.isabs(root):
+    if root is not None and os.path.normpath(root) not in (".", ""):
         parent = os.path.dirname(os.path.normpath(root)).replace("\\", "/")
         norm = norm[len(parent):] if norm.startswith(parent) else os.path.basename(norm)
     return [p for p in norm.split("/") if p not in ("", ".", "..")]

@@ -1,5 +1,5 @@
 """More configuration formats: JSON, INI/TOML (and .npmrc, .gitconfig, .curlrc, .wgetrc,
-systemd units), Dockerfiles and PowerShell.
+systemd units) and Dockerfiles (PowerShell: :mod:`.powershell`).
 
 Keys are read in their context: a JSON value knows the chain of objects it sits in
 (``{"smtp": {"verify_peer": false}}`` is ``smtp.verify_peer``), an INI/TOML key its
@@ -19,7 +19,7 @@ import re
 import shlex
 
 from .base import Scan, strip_quotes
-from .configs import key_value
+from .keys import key_value
 from .shell import logical_lines, scan_shell
 
 _JSON_TOKEN = re.compile(
@@ -159,51 +159,3 @@ def scan_dockerfile(text: str) -> Scan:
         elif instruction in ("RUN", "CMD", "ENTRYPOINT") and not rest.lstrip().startswith("["):
             scan_shell(rest, number, out)
     return out
-
-
-_PS_BLOCK_COMMENT = re.compile(r"<#.*?#>", re.S)
-_PS_LINE_COMMENT = re.compile(r"(^|\s)#[^\n]*")
-_PS_ACCEPT = (
-    r"(?:\[[^\]]*\]\s*)?(?:\{\s*(?:param\s*\([^)]*\)\s*)?(?:return\s+)?\$true\s*;?\s*\}"
-    r"|delegate\s*(?:\([^)]*\))?\s*\{\s*return\s+true\s*;\s*\}"
-    r"|\([^)]*\)\s*=>\s*true\b)"
-)
-PS_CALLBACK = re.compile(
-    r"(?i)(ServerCertificateValidationCallback|ServerCertificateCustomValidationCallback"
-    r"|RemoteCertificateValidationCallback)\s*(?:=|\+=)\s*" + _PS_ACCEPT
-)
-PS_SKIP = re.compile(r"(?i)-SkipCertificateCheck\b(?!\s*:\s*\$false)")
-PS_POLICY = re.compile(r"(?i)::CertificatePolicy\s*=\s*New-Object\s+([\w.]+)")
-PS_TRUST_ALL_POLICY = re.compile(
-    r"(?i)CheckValidationResult\s*\([^)]*\)\s*\{\s*return\s+true\s*;\s*\}"
-)
-
-
-_PS_STRING = re.compile(r"\"[^\"\n]*\"|'[^'\n]*'")
-
-
-def _blank(match: re.Match[str]) -> str:
-    return re.sub(r"[^\n]", " ", match.group())
-
-
-def scan_powershell(text: str) -> Scan:
-    """Validation callbacks that return $true, -SkipCertificateCheck, a trust-all
-    CertificatePolicy (the Add-Type TrustAllCertsPolicy idiom). Comments are blanked
-    first (lines keep their numbers); C# inside Add-Type here-strings is read too."""
-    out = Scan()
-    code = _PS_LINE_COMMENT.sub(_blank, _PS_BLOCK_COMMENT.sub(_blank, text))
-    bare = _PS_STRING.sub(_blank, code)  # switches are words of a command, not of a string
-
-    def line_of(at: int) -> int:
-        return code.count("\n", 0, at) + 1
-
-    for m in PS_CALLBACK.finditer(code):
-        out.hit("lint.powershell.cert_callback_true", line_of(m.start()), key=m.group(1))
-    for m in PS_SKIP.finditer(bare):
-        out.hit("lint.powershell.skip_certificate_check", line_of(m.start()))
-    if PS_TRUST_ALL_POLICY.search(code):
-        for m in PS_POLICY.finditer(code):
-            out.hit("lint.powershell.cert_callback_true", line_of(m.start()),
-                    key="CertificatePolicy")
-    return out
-
