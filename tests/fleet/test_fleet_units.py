@@ -17,7 +17,14 @@ from dramatiq.rate_limits.backends import StubBackend
 from mailtls.cli.main import cli
 from mailtls.export.json import result_dict
 from mailtls.fleet.plan import Endpoint, Job, Plan
-from mailtls.fleet.polite import AddressGate, Politeness, PolitenessLog, check_log
+from mailtls.fleet.polite import (
+    AddressGate,
+    Politeness,
+    PolitenessLog,
+    check_log,
+    lock_ttl,
+    read_log,
+)
 from mailtls.fleet.storage import DirStorage
 from mailtls.fleet.worker import Settings, run_job
 from mailtls.lab.servers import Lab
@@ -98,7 +105,10 @@ def test_check_log_finds_overlaps_and_rate(tmp_path: Path) -> None:
     overlap = _log(tmp_path / "o", [("a", 0, 2), ("a", 1, 3)])
     assert any("at once" in p for p in check_log(overlap, rate=9, window=60))
     fast = _log(tmp_path / "f", [("a", 0, 1), ("a", 20, 21), ("a", 59, 59.5)])
-    assert any("within" in p for p in check_log(fast, rate=2, window=60))
+    assert check_log(fast, rate=2, window=60) == ["a: 3 connections within 60s from 0.000"]
+    three = _log(tmp_path / "3", [("a", 0, 1), ("a", 0.5, 2), ("a", 0.7, 3)])
+    assert check_log(three, rate=9, window=60, per_address=2) == [
+        "a: 3 connections at once at 0.700"]
 
 
 def _settings(lab: Lab, tmp_path: Path, **polite: Any) -> Settings:
@@ -131,8 +141,36 @@ def test_tokens_bound_the_job_and_the_rest_comes_back(lab: Lab, tmp_path: Path) 
                               PolitenessLog(settings.log)))  # fmt: skip
     assert out.scanned == 2 and out.rest is not None and len(out.rest.endpoints) == 3
     assert [k for k, _ in saved] == _job(lab, 2).keys()
-    assert len((tmp_path / "polite.log").read_text().splitlines()) == 2
+    assert len(read_log(tmp_path / "polite.log")) == 2
     assert gate.lock()  # the job let go of the address
+
+
+def test_a_job_starts_no_connection_the_lock_could_outlive(lab: Lab, tmp_path: Path) -> None:
+    """With a TTL shorter than one more deadline, the job stops after its first connection
+    and hands the rest back at once (no delay): the lock never expires under a connection."""
+    settings = _settings(lab, tmp_path, rate=100, window=60, lock_ttl=1)
+    saved: list[Any] = []
+    out = asyncio.run(run_job(_job(lab, 3), settings, AddressGate(StubBackend(), "127.0.0.1",
+                      settings.polite), saved.extend, PolitenessLog(settings.log)))  # fmt: skip
+    assert out.scanned == 1 and out.rest is not None and len(out.rest.endpoints) == 2
+    assert out.delay == 0
+    ttl = lock_ttl(30)
+    assert Politeness(lock_ttl=ttl).may_start(0, 30)
+    assert not Politeness(lock_ttl=ttl).may_start(ttl - 30, 30)
+
+
+def test_log_pairs_start_and_end_and_a_killed_connection_lasts_to_its_deadline(
+    tmp_path: Path,
+) -> None:
+    log = PolitenessLog(str(tmp_path / "p.log"))
+    done = log.start("a", 25, "x", 10.0, 40.0)
+    log.start("a", 26, "x", 12.0, 42.0)  # its worker died: no end line
+    log.end(done, 11.0)
+    log.start("a", 27, "x", 41.0, 71.0)  # opened before the dead one's deadline
+    entries = sorted(read_log(tmp_path / "p.log"), key=lambda e: e["start"])
+    assert [(e["port"], e["end"]) for e in entries] == [(25, 11.0), (26, 42.0), (27, 71.0)]
+    assert check_log(tmp_path / "p.log", rate=9, window=60) == [
+        "a: 2 connections at once at 41.000"]
 
 
 @pytest.fixture
@@ -229,3 +267,13 @@ def test_bad_input_is_named(args: list[str], message: str, tmp_path: Path,
     (tmp_path / "t").write_text("smtp://127.0.0.1:1\n")
     result = CliRunner().invoke(cli, ["fleet", "enqueue", *args])
     assert result.exit_code != 0 and message in result.output, result.output
+
+
+def test_the_redis_broker_does_maintenance_on_demand_only() -> None:
+    """``do_maintain`` runs the dead-worker re-queue every time; other commands by chance
+    (none here). No connection is made: the Redis client connects on first use."""
+    from mailtls.fleet.queue import MAINTAIN, _redis_broker_class
+
+    broker = _redis_broker_class()(url="redis://127.0.0.1:9/0", maintenance_chance=0)
+    assert broker._should_do_maintenance(MAINTAIN) == 1
+    assert broker._should_do_maintenance("fetch") == 0

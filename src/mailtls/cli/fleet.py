@@ -19,7 +19,7 @@ import click
 from ..catalog import pick_language, tr
 from ..errors import MailtlsError, TargetError
 from ..fleet.plan import Plan, default_scan_id
-from ..fleet.polite import Politeness
+from ..fleet.polite import Politeness, lock_ttl
 from ..fleet.resolve import read_domains_file, resolve_domains, resolve_targets
 from ..fleet.storage import FleetStorage, open_storage
 from ..fleet.worker import Settings
@@ -51,7 +51,7 @@ def _fleet(broker: str | None, heartbeat: float = 60.0) -> Any:
                                  param_hint="--broker")
     from ..fleet.queue import make_fleet
 
-    fleet = make_fleet(broker, heartbeat_ms=int(heartbeat * 1000), maintenance_chance=10)
+    fleet = make_fleet(broker, heartbeat_ms=int(heartbeat * 1000))
     if broker is not None:
         try:
             fleet.broker.client.ping()  # type: ignore[attr-defined]
@@ -146,7 +146,7 @@ def enqueue_command(domains: Path | None, targets: Path | None, broker: str | No
     for error in errors:
         click.echo(error, err=True)
     polite = Politeness(rate=limit, window=window, per_address=per_address, backoff=backoff,
-                        lock_ttl=timeout * 2 * max(1, batch) + 5)  # fmt: skip
+                        lock_ttl=lock_ttl(timeout))  # fmt: skip
     settings = Settings(results, trust, tuple(str(p.resolve()) for p in ca_file), timeout,
                         polite=polite,
                         log=str(politeness_log.resolve()) if politeness_log else None)

@@ -11,15 +11,19 @@ in-process stub in single-machine mode and in unit tests):
 
 Nothing here sleeps: a lock or token that is not free is an answer (the caller re-queues
 the job with a delay), never a blocked worker. The lock carries a TTL, so that the lock of
-a killed worker frees itself. ``PolitenessLog`` appends one JSON line per connection.
+a killed worker frees itself. ``PolitenessLog`` appends a JSON line when a connection
+starts and one when it ends.
 """
 
 from __future__ import annotations
 
+import bisect
+import heapq
 import json
 import os
 import threading
 import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,6 +48,13 @@ class StrictWindowLimiter(WindowRateLimiter):
         return [f"{self.key}@{now - i}" for i in range(self.window + 1)]
 
 
+def lock_ttl(timeout: float) -> float:
+    """The lock TTL for a per-endpoint deadline: a job starts connections for at most
+    ``2.5 x timeout + 5`` s (:meth:`Politeness.may_start`), so that a killed worker's
+    addresses are free again within about four deadlines, whatever the batch size."""
+    return 4 * timeout + 10
+
+
 @dataclass(frozen=True)
 class Politeness:
     rate: int = 2  # connections per window per address
@@ -52,6 +63,12 @@ class Politeness:
     lock_ttl: float = 120.0  # seconds a held lock outlives a killed worker
     backoff: float = 60.0  # first delay after a 421 or a timeout; doubles per attempt
     max_attempts: int = 4  # back-offs before the 421/timeout result is kept as the result
+
+    def may_start(self, held: float, timeout: float) -> bool:
+        """Whether a job that has held the lock ``held`` seconds may start one more batch of
+        connections (each ends within ``timeout``): only if it ends well before the lock's
+        TTL, so that the lock never expires under a live connection."""
+        return held + 1.5 * timeout + 5 <= self.lock_ttl
 
     def backoff_delay(self, attempt: int) -> float:
         return float(self.backoff * (2 ** min(attempt, 10)))
@@ -111,45 +128,75 @@ def _untyped(cls: Any) -> Any:
 
 
 class PolitenessLog:
-    """One JSON line per connection: address, port, SNI, start, end, worker pid.
+    """Two JSON lines per connection: its start (address, port, SNI, start, deadline,
+    worker pid) before it opens, and its end after it closes, paired by ``id``.
 
-    Lines are short and written with O_APPEND in one write, so that several worker
-    processes may share the file.
+    A connection of a killed worker has a start and no end: :func:`check_log` counts it
+    as open until its deadline. Lines are short and written with O_APPEND in one write,
+    so that several worker processes may share the file.
     """
 
     def __init__(self, path: str | None) -> None:
         self.path = path
 
-    def record(self, address: str, port: int, sni: str, start: float, end: float) -> None:
+    def _write(self, entry: dict[str, Any]) -> None:
         if not self.path:
             return
-        line = json.dumps({"address": address, "port": port, "sni": sni, "start": start,
-                           "end": end, "pid": os.getpid()}) + "\n"  # fmt: skip
         fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
         try:
-            os.write(fd, line.encode())
+            os.write(fd, (json.dumps(entry) + "\n").encode())
         finally:
             os.close(fd)
+
+    def start(self, address: str, port: int, sni: str, start: float, deadline: float) -> str:
+        ident = uuid.uuid4().hex
+        self._write({"id": ident, "address": address, "port": port, "sni": sni,
+                     "start": start, "deadline": deadline, "pid": os.getpid()})  # fmt: skip
+        return ident
+
+    def end(self, ident: str, end: float) -> None:
+        self._write({"id": ident, "end": end})
+
+
+def read_log(path: Path) -> list[dict[str, Any]]:
+    """The connections of a log, each with ``end`` (its deadline when it never ended)."""
+    opened: dict[str, dict[str, Any]] = {}
+    whole: list[dict[str, Any]] = []
+    ends: dict[str, float] = {}
+    for line in path.read_text().splitlines():
+        entry = json.loads(line)
+        if "address" not in entry:
+            ends[entry["id"]] = entry["end"]
+        elif "id" in entry:
+            opened[entry["id"]] = entry
+        else:
+            whole.append(entry)
+    for ident, entry in opened.items():
+        whole.append({**entry, "end": ends.get(ident, entry["deadline"])})
+    return whole
 
 
 def check_log(path: Path, rate: int, window: float, per_address: int = 1) -> list[str]:
     """The politeness violations in a log: overlaps beyond ``per_address``, and more than
     ``rate`` connection starts to one address within any ``window`` seconds of real time."""
     by_address: dict[str, list[dict[str, Any]]] = {}
-    for line in path.read_text().splitlines():
-        entry = json.loads(line)
+    for entry in read_log(path):
         by_address.setdefault(entry["address"], []).append(entry)
     problems: list[str] = []
     for address, entries in sorted(by_address.items()):
         entries.sort(key=lambda e: e["start"])
         starts = [e["start"] for e in entries]
+        open_ends: list[float] = []  # a heap of the ends of connections started so far
         for i, e in enumerate(entries):
-            at_once = sum(1 for o in entries if o["start"] <= e["start"] < o["end"])
-            if at_once > per_address:
-                problems.append(f"{address}: {at_once} connections at once at {e['start']:.3f}")
-            within = [s for s in starts[i:] if s - e["start"] < window]
-            if len(within) > rate:
+            while open_ends and open_ends[0] <= e["start"]:
+                heapq.heappop(open_ends)
+            heapq.heappush(open_ends, e["end"])
+            if len(open_ends) > per_address:
+                problems.append(f"{address}: {len(open_ends)} connections at once at "
+                                f"{e['start']:.3f}")  # fmt: skip
+            within = bisect.bisect_left(starts, e["start"] + window, lo=i) - i
+            if within > rate:
                 problems.append(
-                    f"{address}: {len(within)} connections within {window}s from {e['start']:.3f}"
+                    f"{address}: {within} connections within {window}s from {e['start']:.3f}"
                 )
     return problems

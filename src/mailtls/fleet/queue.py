@@ -1,12 +1,21 @@
 """The Dramatiq side: broker, the address actor, enqueueing with bounded depth, workers.
 
-``--broker redis://HOST:PORT/DB``: the Redis broker (heartbeats: a dead worker's messages
-go back on the queue after ``heartbeat_timeout``); absent: the stub broker and an
+``--broker redis://HOST:PORT/DB``: the Redis broker; absent: the stub broker and an
 in-process worker, one machine, no Redis.
+
+A dead worker's messages (the ones it had fetched, in its ``__acks__`` sets) go back on
+their queue only when some process runs the broker's *maintenance* for that queue, and
+Dramatiq runs it by chance: ``maintenance_chance`` commands in a million, per queue
+named by the command. A worker holds delayed messages (the fleet's re-queued jobs:
+lock busy, no token, back-off) from the delay queue ``QUEUE.DQ``, up to a thousand per
+thread, so that a killed worker could hold most of a scan for hours. Each fleet worker
+therefore runs :class:`Maintainer`: maintenance of both queues every quarter of the
+heartbeat timeout, which also keeps its own heartbeat fresh while every thread is busy.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -51,10 +60,8 @@ def make_fleet(redis_url: str | None, *, heartbeat_ms: int = 60_000,
     if redis_url is None:
         broker = StubBroker()
     else:
-        from dramatiq.brokers.redis import RedisBroker
-
-        broker = _untyped(RedisBroker)(url=redis_url, heartbeat_timeout=heartbeat_ms,
-                             maintenance_chance=maintenance_chance)  # fmt: skip
+        broker = _redis_broker_class()(url=redis_url, heartbeat_timeout=heartbeat_ms,
+                                       maintenance_chance=maintenance_chance)  # fmt: skip
     broker.add_middleware(AsyncIO())
     dramatiq.set_broker(broker)
     runner = Runner(redis_url)
@@ -74,6 +81,48 @@ def make_fleet(redis_url: str | None, *, heartbeat_ms: int = 60_000,
 
 def _untyped(cls: Any) -> Any:
     return cls
+
+
+#: the dispatch command that does maintenance and nothing else (dispatch.lua runs the
+#: maintenance block first, then matches the command: an unknown one does nothing more)
+MAINTAIN = "maintain"
+
+
+def _redis_broker_class() -> Any:
+    from dramatiq.brokers.redis import RedisBroker
+
+    class FleetRedisBroker(_untyped(RedisBroker)):  # type: ignore[misc]
+        """Dramatiq's Redis broker, with maintenance on demand (``do_maintain(queue)``)."""
+
+        def _should_do_maintenance(self, command: str) -> int:
+            return 1 if command == MAINTAIN else int(super()._should_do_maintenance(command))
+
+    return FleetRedisBroker
+
+
+class Maintainer(threading.Thread):
+    """Runs the Redis broker's maintenance of the fleet's queues every ``interval`` s."""
+
+    def __init__(self, broker: Any, interval: float) -> None:
+        super().__init__(name="mailtls-fleet-maintainer", daemon=True)
+        self.broker, self.interval = broker, interval
+        self.stopped = threading.Event()
+        self.runs = 0
+
+    def run(self) -> None:
+        from dramatiq.common import dq_name
+
+        while not self.stopped.wait(self.interval):
+            for queue in (QUEUE, dq_name(QUEUE)):
+                try:
+                    self.broker.do_maintain(queue)
+                except Exception:  # Redis away for a while: try again next time
+                    continue
+            self.runs += 1
+
+    def stop(self) -> None:
+        self.stopped.set()
+        self.join(5)
 
 
 @dataclass(frozen=True)
@@ -104,11 +153,32 @@ def enqueue(
                     sum(len(j.endpoints) for j in jobs))  # fmt: skip
 
 
-def worker(fleet: Fleet, threads: int = 16) -> dramatiq.Worker:
+class FleetWorker:
+    """A started Dramatiq worker on the fleet's queue, with its :class:`Maintainer`."""
+
+    def __init__(self, fleet: Fleet, threads: int) -> None:
+        self.worker = dramatiq.Worker(fleet.broker, queues={QUEUE}, worker_threads=threads,
+                                      worker_timeout=100)  # fmt: skip
+        self.maintainer: Maintainer | None = None
+        if not isinstance(fleet.broker, StubBroker):
+            timeout = float(getattr(fleet.broker, "heartbeat_timeout", 60_000)) / 1000
+            self.maintainer = Maintainer(fleet.broker, max(0.2, timeout / 4))
+        self.worker.start()
+        if self.maintainer is not None:
+            self.maintainer.start()
+
+    def join(self) -> None:
+        self.worker.join()
+
+    def stop(self) -> None:
+        if self.maintainer is not None:
+            self.maintainer.stop()
+        self.worker.stop()
+
+
+def worker(fleet: Fleet, threads: int = 16) -> FleetWorker:
     """A started worker on the fleet's queue (stop it with ``.stop()``)."""
-    w = dramatiq.Worker(fleet.broker, queues={QUEUE}, worker_threads=threads, worker_timeout=100)
-    w.start()
-    return w
+    return FleetWorker(fleet, threads)
 
 
 def run_local(fleet: Fleet, send_all: Callable[[], Enqueued], threads: int = 16,

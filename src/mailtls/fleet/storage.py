@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -62,7 +63,8 @@ class DirStorage:
 
     def _write(self, kind: str, scan_id: str, lines: Sequence[str]) -> None:
         d = self._dir(kind, scan_id)
-        name = f"part-{uuid.uuid4().hex}.jsonl"
+        # named by time first, so that sorted names give the first record of a key
+        name = f"part-{time.time_ns():020d}-{uuid.uuid4().hex}.jsonl"
         tmp = d / f".{name}.tmp"
         with tmp.open("w", encoding="utf-8") as f:
             f.writelines(lines)

@@ -88,13 +88,17 @@ async def run_job(
         options = scan_options(settings)
         overall = asyncio.Semaphore(polite.per_address)
         slots = asyncio.Semaphore(polite.per_address)
+        held, first = time.monotonic(), True
         while todo:
+            if not first and not polite.may_start(time.monotonic() - held, settings.timeout):
+                break  # the rest comes back at once, under a fresh lock
             batch: list[Endpoint] = []
             while todo and len(batch) < polite.per_address and gate.token():
                 batch.append(todo.pop(0))
             if not batch:
                 delay = gate.retry_after()
                 break
+            first = False
             results = await asyncio.gather(*(
                 _one(job.address, ep, options, overall, slots, log) for ep in batch))
             retry = [ep for ep, r in zip(batch, results, strict=True)
@@ -118,10 +122,11 @@ async def _one(
     slots: asyncio.Semaphore, log: PolitenessLog,
 ) -> ScanResult:
     start = time.time()
+    ident = log.start(address, ep.port, ep.sni, start, start + options.timeout)
     try:
         return await scan_one(ep.target(address), options, overall, lambda _a: slots)
     finally:
-        log.record(address, ep.port, ep.sni, start, time.time())
+        log.end(ident, time.time())
 
 
 class Runner:
