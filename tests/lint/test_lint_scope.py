@@ -56,6 +56,9 @@ def test_an_absolute_root_counts_only_from_its_own_name() -> None:
     assert context_of("/home/t/proj/src/a.py", "/home/t/proj") == "production"
     assert context_of("/home/t/proj/t/a.t.py", "/home/t/proj") == "test"
     assert context_of("/srv/tests/proj/a.py", "/srv/tests/proj") == "production"
+    assert context_of("bench/peers/src/pkg/a.js", "bench/peers/src") == "production"
+    assert context_of("tests/lint/a.py", "tests") == "test"
+    assert context_of("scripts/send.sh", ".") == "tooling"
 
 
 @pytest.mark.parametrize(("extra", "scope", "severity"), [
