@@ -42,6 +42,9 @@ GENERAL_RULES = frozenset({
     "lint.env.node_tls_reject_unauthorized", "lint.shell.curl_insecure",
     "lint.config.tls_verify_off", "lint.powershell.cert_callback_true",
     "lint.powershell.skip_certificate_check",
+    # library rules of issue 15 item 3 whose libraries are not mail-specific
+    "lint.rust.openssl_verify_none", "lint.rust.openssl_no_hostname",
+    "lint.rust.rustls_no_verify",
 })
 
 MAIL_WORDS = re.compile(rb"(?i)smtp|imap|pop3|sieve|lmtp|starttls|mail(?!tls)")
