@@ -53,14 +53,14 @@ def send(zabbix: ZabbixServer, inventory: Path, host: str) -> Result:
                                     "--inventory", str(inventory), "--host", host])
 
 
-def accepts(zabbix: ZabbixServer, host: str, key: str) -> None:
-    """Wait until the server's configuration cache knows the discovered items: a trapper
-    value for one of them is processed (the cache reload is asynchronous)."""
+def accepts(zabbix: ZabbixServer, host: str, key: str, value: str = "1") -> None:
+    """Wait until the server's configuration cache knows an item: a trapper value for it
+    is processed (the cache reload is asynchronous)."""
     from zabbix_utils import Sender
 
     sender = Sender(server="127.0.0.1", port=zabbix.trapper)
     poll(f"{key} accepted by the trapper",
-         lambda: sender.send_value(host, key, "1").processed == 1)
+         lambda: sender.send_value(host, key, value).processed == 1)
 
 
 def items(api: Any, hostid: str) -> dict[str, dict[str, Any]]:
@@ -81,8 +81,9 @@ def host(zabbix: ZabbixServer, template_id: str, group_id: str,
     api = zabbix.api()
     name = f"mailtls-{request.node.name}"[:120].replace("[", "-").replace("]", "")
     api.host.create(host=name, groups=[{"groupid": group_id}],
-                              templates=[{"templateid": template_id}])
+                    templates=[{"templateid": template_id}])
     zabbix.reload_config()
+    accepts(zabbix, name, "mailtls.discovery", "[]")  # the server knows the host now
     return name
 
 
@@ -104,7 +105,9 @@ def test_send_discovers_items_and_fires_triggers(
         len(items(api, hostid)) >= 4 * 16 and items(api, hostid)))
     assert f'mailtls.days_left["{urls["expires-soon"]}"]' in created
     assert f'mailtls.findings["{imaps}",critical]' in created
-    zabbix.reload_config()
+    poll("triggers discovered from the first send", lambda: len(api.trigger.get(
+        hostids=hostid, output=["triggerid"])) >= 4 * 8)
+    zabbix.reload_config()  # items and triggers in the cache before the values come
     accepts(zabbix, host, f'mailtls.tested["{imaps}"]')
 
     # 2. every value accepted, and stored

@@ -203,9 +203,14 @@ class ZabbixServer:
         return self._api
 
     def reload_config(self) -> None:
-        """Make the server read its configuration cache now (new hosts, discovered items)."""
+        """Make the server reload its configuration cache (new hosts, discovered items and
+        triggers), and wait until the reload has begun: what the database held when this
+        was called is then in the cache a moment later."""
+        mark = "forced reloading of the configuration cache"
+        before = self.log().count(mark)
         self._run(["zabbix_server", "-c", str(self.conf), "-R", "config_cache_reload"],
                   "config_cache_reload")
+        wait_until(lambda: self.log().count(mark) > before, 60, "configuration cache reload")
 
     # --- stop -----------------------------------------------------------------------
 
