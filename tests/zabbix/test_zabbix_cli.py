@@ -110,3 +110,14 @@ def test_dry_run_prints_discovery_then_values(tmp_path: Path,
     url = f"smtp://mx.zabbix.test:{json.loads(lines[0]['value'])[0]['{#PORT}']}"
     assert by_key[f'mailtls.tested["{url}"]'] == "0"  # nothing listens there
     assert f'mailtls.days_left["{url}"]' not in by_key
+
+
+def test_messages_in_chinese(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    closed = free_ports(1)[0]
+    path = inventory(tmp_path, free_ports(1)[0])
+    assert run(cli, ["zabbix", "send", "--server", f"127.0.0.1:{closed}", "-i", str(path),
+                     "--lang", "zh_CN"]) == 3
+    assert f"Zabbix 127.0.0.1:{closed}：未发送任何数据（" in capsys.readouterr().err
+    assert run(cli, ["zabbix", "send", "--server", "host:port", "-i", str(path),
+                     "--lang", "zh_CN"]) == 64
+    assert "host:port：应为 HOST[:PORT]" in capsys.readouterr().err
