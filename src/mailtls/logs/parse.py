@@ -201,7 +201,14 @@ def _disconnect(msg: bytes) -> Event | None:
         return None
     ev = Event("disconnect", direction="inbound")
     _peer(m, ev)
-    for name, ok, total in _COUNTER.findall(m["counts"]):
+    counters(m["counts"], ev)
+    return ev
+
+
+def counters(counts: bytes, ev: Event) -> None:
+    """`` ehlo=2 starttls=1 auth=0/1 commands=3/4`` -> ``ev.starttls``, ``ev.auth``,
+    ``ev.commands`` (the last of each name wins)."""
+    for name, ok, total in _COUNTER.findall(counts):
         pair = (int(ok), int(total or ok))
         if name == b"starttls":
             ev.starttls = pair
@@ -209,7 +216,6 @@ def _disconnect(msg: bytes) -> Event | None:
             ev.auth = pair
         elif name == b"commands":
             ev.commands = pair[0]
-    return ev
 
 
 def _client(msg: bytes) -> Event | None:

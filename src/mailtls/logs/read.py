@@ -134,6 +134,46 @@ def read_lines(source: Source, fh: BinaryIO) -> Iterator[bytes]:
         source.problems.append(InputProblem(source.path, "long_lines", str(MAX_LINE), long_lines))
 
 
+def read_blocks(source: Source, fh: BinaryIO) -> Iterator[tuple[bytes, int]]:
+    """The lines of :func:`read_lines` (the same ones, counted and skipped alike), as blocks
+    ``(buf, end)``: ``buf[1:end - 1]`` is whole lines joined by newlines, ``buf[0]`` and
+    ``buf[end - 1]`` are newlines (so that one pattern can anchor every line on a newline)."""
+    rest = b""
+    skipping = False
+    long_lines = nul = 0
+    read = fh.read1 if isinstance(fh, gzip.GzipFile | bz2.BZ2File | lzma.LZMAFile) else fh.read
+    try:
+        while True:
+            data = read(CHUNK)
+            if not data:
+                break
+            source.bytes += len(data)
+            nul += data.count(b"\x00")
+            if skipping:
+                cut = data.find(b"\n")
+                if cut < 0:
+                    continue
+                data, skipping = data[cut:], False  # read_lines yields an empty line here
+            buf = b"".join((b"\n", rest, data))
+            end = buf.rfind(b"\n") + 1
+            rest = buf[end:]
+            if len(rest) > MAX_LINE:
+                rest, skipping = b"", True
+                long_lines += 1
+            if end > 1:
+                source.lines += buf.count(b"\n", 0, end) - 1
+                yield buf, end
+    except (OSError, EOFError, zlib.error, lzma.LZMAError, ValueError) as exc:
+        source.problems.append(InputProblem(source.path, "damaged", str(exc) or type(exc).__name__))
+    if rest and not skipping:
+        source.lines += 1
+        yield b"\n" + rest + b"\n", len(rest) + 2
+    if nul:
+        source.problems.append(InputProblem(source.path, "binary", "NUL", nul))
+    if long_lines:
+        source.problems.append(InputProblem(source.path, "long_lines", str(MAX_LINE), long_lines))
+
+
 def open_source(path: str) -> tuple[Source, BinaryIO] | InputProblem:
     try:
         fh, mtime = _open(path)

@@ -1,8 +1,10 @@
-"""Files -> events -> summary, one line at a time (the loop that must be fast).
+"""Files -> events -> summary.
 
-Each line is first tested for :data:`~mailtls.logs.parse.KEYWORDS` (substring tests in C);
-only those lines meet a regular expression. ``on_event`` (the ECS writer) receives each
-event with its resolved time and file; the summary never keeps an event.
+Two loops giving the same run: :func:`reference_one`, one line at a time (each line tested
+for the keywords, then :func:`~mailtls.logs.parse.parse_line` and :meth:`Summary.add`),
+used with ``on_event`` (the ECS writer receives each event with its resolved time and
+file) and as the reference of the tests; and :class:`~mailtls.logs.fast.FastReader`,
+blocks of lines at a time, the default. The summary never keeps an event.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .fast import FastReader
 from .parse import parse_line
-from .read import InputProblem, Source, YearGuess, open_source, read_lines, rotated_set
+from .read import InputProblem, Source, YearGuess, open_source, read_blocks, read_lines, rotated_set
 from .summary import Summary
 
 EventSink = Callable[..., None]
@@ -55,7 +58,9 @@ def expand(paths: Sequence[str], rotated: bool) -> list[str]:
 
 
 def read_all(paths: Sequence[str], *, rotated: bool = False, max_peers: int = 10000,
-             on_event: EventSink | None = None) -> Run:
+             on_event: EventSink | None = None, reference: bool = False) -> Run:
+    """Read every input into one :class:`Run`; ``reference``: the line-by-line loop even
+    without ``on_event`` (the tests compare both)."""
     run = Run(Summary(max_peers))
     for path in expand(paths, rotated):
         opened = open_source(path)
@@ -65,7 +70,10 @@ def read_all(paths: Sequence[str], *, rotated: bool = False, max_peers: int = 10
         source, fh = opened
         run.sources.append(source)
         try:
-            _one(run, source, fh, on_event)
+            if on_event is None and not reference:
+                _fast_one(run, source, fh)
+            else:
+                reference_one(run, source, fh, on_event)
         finally:
             if path != "-":
                 fh.close()
@@ -73,7 +81,16 @@ def read_all(paths: Sequence[str], *, rotated: bool = False, max_peers: int = 10
     return run
 
 
-def _one(run: Run, source: Source, fh: object, on_event: EventSink | None) -> None:
+def _fast_one(run: Run, source: Source, fh: object) -> None:
+    years = YearGuess(source.mtime)
+    reader = FastReader(run.summary, years)
+    for buf, end in read_blocks(source, fh):  # type: ignore[arg-type]
+        reader.block(buf, end)
+    run.unknown += reader.unknown
+    _span(run, years, reader.first, reader.last)
+
+
+def reference_one(run: Run, source: Source, fh: object, on_event: EventSink | None) -> None:
     years = YearGuess(source.mtime)
     add = run.summary.add
     first: bytes | None = None

@@ -83,8 +83,10 @@ class Summary:
     # -- plumbing -------------------------------------------------------------------------
 
     def stats(self, ev: Event, peer: str | None = None) -> PeerStats:
-        direction = ev.direction or "inbound"
-        name = peer or ev.peer or "(unknown)"
+        return self.stats_for(ev.direction or "inbound", peer or ev.peer or "(unknown)",
+                              ev.service)
+
+    def stats_for(self, direction: str, name: str, service: str = "smtp") -> PeerStats:
         key = (direction, name)
         found = self.peers.get(key)
         if found is None:
@@ -92,11 +94,13 @@ class Summary:
                 key = (direction, OTHER_PEERS)
                 found = self.peers.get(key)
             if found is None:
-                found = self.peers[key] = PeerStats(direction, key[1], ev.service)
+                found = self.peers[key] = PeerStats(direction, key[1], service)
         return found
 
     def _session(self, ev: Event) -> _Session:
-        key = (ev.host, ev.pid)
+        return self.session_for((ev.host, ev.pid))
+
+    def session_for(self, key: tuple[str, str]) -> _Session:
         s = self.sessions.get(key)
         if s is None:
             if len(self.sessions) >= MAX_SESSIONS:
@@ -117,14 +121,20 @@ class Summary:
         return self
 
     def _on_tls(self, ev: Event) -> None:
-        st = self.stats(ev)
-        st.sessions[ev.trust or "anonymous"] += 1
-        if ev.protocol:
-            st.protocols[ev.protocol] += 1
-        if ev.cipher:
-            st.ciphers[ev.cipher] += 1
-        s = self._session(ev)
-        s.tls_peer, s.trust, s.failed, s.reason = ev.peer, ev.trust, None, None
+        self.tls(ev.host, ev.pid, ev.direction or "inbound", ev.peer or "(unknown)",
+                 ev.trust, ev.protocol, ev.cipher, ev.service)
+
+    def tls(self, host: str, pid: str, direction: str, peer: str, trust: str | None,
+            protocol: str | None, cipher: str | None, service: str = "smtp") -> None:
+        """A TLS session of ``host``'s process ``pid`` with ``peer`` (the peer as logged)."""
+        st = self.stats_for(direction, peer, service)
+        st.sessions[trust or "anonymous"] += 1
+        if protocol:
+            st.protocols[protocol] += 1
+        if cipher:
+            st.ciphers[cipher] += 1
+        s = self.session_for((host, pid))
+        s.tls_peer, s.trust, s.failed, s.reason = peer, trust, None, None
 
     def _on_verify_failed(self, ev: Event) -> None:
         st = self.stats(ev)
@@ -160,30 +170,49 @@ class Summary:
         s.failed = None
 
     def _on_disconnect(self, ev: Event) -> None:
-        s = self.sessions.pop((ev.host, ev.pid), None) or _Session()
+        self.disconnect(ev.host, ev.pid, ev.direction or "inbound", ev.peer,
+                        ev.service, ev.commands, ev.starttls, ev.auth)
+
+    def disconnect(self, host: str, pid: str, direction: str, peer: str | None,
+                   service: str, commands: int | None, starttls: tuple[int, int] | None,
+                   auth: tuple[int, int] | None) -> None:
+        """The end of an inbound SMTP session, with its command counters."""
+        s = self.sessions.pop((host, pid), None) or _Session()
         self._close_failure(s)
-        tls = s.trust_for(ev.peer) is not None
-        st = self.stats(ev)
-        if not tls and (ev.commands or 0) > 0 and not (ev.starttls and ev.starttls[1]):
+        tls = s.trust_for(peer) is not None
+        st = self.stats_for(direction, peer or "(unknown)", service)
+        if not tls and (commands or 0) > 0 and not (starttls and starttls[1]):
             st.sessions["clear"] += 1
-        if ev.auth and ev.auth[0] > 0:
+        if auth and auth[0] > 0:
             st.auth["tls" if tls else "clear"] += 1
 
     def _on_client(self, ev: Event) -> None:
-        s = self.sessions.get((ev.host, ev.pid))
-        self.stats(ev).mail[bucket(s.trust_for(ev.peer) if s is not None else None)] += 1
+        self.client(ev.host, ev.pid, ev.direction or "inbound", ev.peer, ev.service)
+
+    def client(self, host: str, pid: str, direction: str, peer: str | None,
+               service: str = "smtp") -> None:
+        """One message received from ``peer`` by ``host``'s smtpd ``pid``."""
+        s = self.sessions.get((host, pid))
+        st = self.stats_for(direction, peer or "(unknown)", service)
+        st.mail[bucket(s.trust_for(peer) if s is not None else None)] += 1
 
     def _on_delivery(self, ev: Event) -> None:
         if ev.peer is None:  # virtual, local, none, a unix socket: no network
             return
-        st = self.stats(ev)
-        if ev.status != "sent":
-            st.undelivered[ev.status or "unknown"] += 1
-            if ev.reason and ("TLS" in ev.reason or "certificate" in ev.reason):
-                st.failures[ev.reason] += 1
+        self.delivery(ev.host, ev.pid, ev.direction or "inbound", ev.peer, ev.status,
+                      ev.reason, ev.service)
+
+    def delivery(self, host: str, pid: str, direction: str, peer: str, status: str | None,
+                 reason: str | None, service: str = "smtp") -> None:
+        """One delivery attempt to the network peer ``peer`` (``relay=``)."""
+        st = self.stats_for(direction, peer, service)
+        if status != "sent":
+            st.undelivered[status or "unknown"] += 1
+            if reason and ("TLS" in reason or "certificate" in reason):
+                st.failures[reason] += 1
             return
-        s = self.sessions.get((ev.host, ev.pid))
-        st.mail[bucket(s.trust_for(ev.peer) if s is not None else None)] += 1
+        s = self.sessions.get((host, pid))
+        st.mail[bucket(s.trust_for(peer) if s is not None else None)] += 1
 
     def _on_login(self, ev: Event) -> None:
         st = self.stats(ev)
