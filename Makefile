@@ -11,7 +11,7 @@ PIP    := $(BIN)/python -m pip install -q -c $(CONSTRAINTS)
 RUNTIME_STAMP := $(VENV)/.stamp-runtime
 DEV_STAMP     := $(VENV)/.stamp-dev
 
-.PHONY: demo test install runtime deps lint typecheck unit i18n man bench clean constraints
+.PHONY: demo test install runtime deps lint typecheck unit i18n man bench bench-lint-real clean constraints
 
 define venv
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -65,6 +65,10 @@ i18n: install
 
 bench: install
 	$(BIN)/python bench/run.py
+
+## Real-world lint benchmark: pinned mail packages from PyPI/npm/Debian (cached in ~/.cache), mailtls lint vs semgrep.
+bench-lint-real: install
+	$(BIN)/python bench/lint-real/run.py
 
 ## docs/mailtls.1 from the click commands (make test checks it is current).
 man: install
