@@ -277,3 +277,21 @@ def test_the_redis_broker_does_maintenance_on_demand_only() -> None:
     broker = _redis_broker_class()(url="redis://127.0.0.1:9/0", maintenance_chance=0)
     assert broker._should_do_maintenance(MAINTAIN) == 1
     assert broker._should_do_maintenance("fetch") == 0
+
+
+def test_no_token_means_a_delay_until_the_oldest_connection_leaves_the_window(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import mailtls.fleet.polite as polite_mod
+
+    clock = [100.2]
+    monkeypatch.setattr(polite_mod.time, "time", lambda: clock[0])
+    gate = AddressGate(StubBackend(), "192.0.2.1", Politeness(rate=2, window=60))
+    assert gate.token()
+    clock[0] = 130.5
+    assert gate.token() and not gate.token()
+    assert gate.retry_after() == pytest.approx(161 - 130.5)  # bucket 100 counts until 161
+    clock[0] = 160.9
+    assert not gate.token() and gate.retry_after() == pytest.approx(0.1)
+    clock[0] = 161.0
+    assert gate.token()

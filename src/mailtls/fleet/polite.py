@@ -47,6 +47,20 @@ class StrictWindowLimiter(WindowRateLimiter):
         now = int(time.time())
         return [f"{self.key}@{now - i}" for i in range(self.window + 1)]
 
+    def free_in(self) -> float:
+        """Seconds until the oldest counted connection leaves the window (0: none counted):
+        a connection counted in the bucket of second ``s`` counts until ``s + window + 1``."""
+        now = time.time()
+        second = int(now)
+        keys = [f"{self.key}@{second - i}" for i in range(self.window + 1)]
+        backend: Any = self.backend
+        if hasattr(backend, "client"):  # Redis
+            values = [int(v or 0) for v in backend.client.mget(keys)]
+        else:  # the in-process stub
+            values = [int(backend._get(k, default=0)) for k in keys]
+        used = [second - i for i, v in enumerate(values) if v]
+        return max(0.0, min(used) + self.window + 1 - now) if used else 0.0
+
 
 def lock_ttl(timeout: float) -> float:
     """The lock TTL for a per-endpoint deadline: a job starts connections for at most
@@ -97,8 +111,9 @@ class AddressGate:
         return bool(self._rate._acquire())
 
     def retry_after(self) -> float:
-        """How long until a token of a full window may be free (the next bucket edge)."""
-        return max(0.05, 1.0 - (time.time() % 1.0))
+        """How long until a token of a full window is free: when its oldest connection
+        leaves the window (at 2 a minute, up to a minute: one message, not sixty)."""
+        return max(0.05, float(self._rate.free_in()))
 
 
 def limiter_backend(redis_url: str | None) -> RateLimiterBackend:
