@@ -29,7 +29,10 @@ def good_main(certs: dict[str, tuple[Path, Path]], name: str = "good") -> str:
 
 
 def test_good_configuration_has_no_finding(postfix: AuditPostfix, certs: dict) -> None:
-    assert postfix(good_main(certs)) == []
+    outbound = ("smtp_dns_support_level = dnssec\nsmtp_tls_security_level = dane\n"
+                "smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:postfix\n")
+    found = postfix(good_main(certs) + outbound)  # DANE and MTA-STS when sending: one note
+    assert [f.id for f in found] == ["postfix.outbound_authenticated"]
 
 
 def test_relay_credentials_unverified(postfix: AuditPostfix, certs: dict) -> None:

@@ -27,6 +27,7 @@ from .postfix_client import (
     relay_credentials_unverified,
     verify_without_ca,
 )
+from .postfix_outbound import RULES as OUTBOUND_RULES
 from .postfix_services import (
     SMTPS,
     SUBMISSION,
@@ -319,6 +320,7 @@ RULES: tuple[Rule, ...] = (
     cert_unused,
     certificate_files,
     tls_logging_off,
+    *OUTBOUND_RULES,
 )
 
 
@@ -342,9 +344,11 @@ def audit_postfix(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
 
 
 #: Rules that read only main.cf text: the certificate-file rules need the files themselves,
-#: and the rules about services without TLS need the real master.cf.
+#: and the rules about services without TLS need the real master.cf. The outbound
+#: DANE/MTA-STS rules judge a running server's choices, not a TLS off-switch.
 LINT_RULES = tuple(r for r in RULES
-                   if r not in (certificate_files, no_tls, outbound_no_tls, cert_unused))
+                   if r not in (certificate_files, no_tls, outbound_no_tls, cert_unused,
+                                *OUTBOUND_RULES))
 
 
 def lint_main_cf(text: str, path: str) -> list[tuple[str, int, dict[str, str]]]:

@@ -277,6 +277,43 @@ _POSTFIX = (
         319,
     ),
     Entry(
+        "postfix.dane_not_enforced",
+        M,
+        "Outbound mail does not apply DANE",
+        "Service {service} delivers to MX hosts at TLS level '{level}' ({where}), "
+        "smtp_dns_support_level '{dns}': it does not look up the TLSA records of the "
+        "domains it sends to, so an attacker who strips STARTTLS or presents any "
+        "certificate receives mail even for domains that publish DANE.",
+        "Set smtp_dns_support_level = dnssec and smtp_tls_security_level = dane, with a "
+        "validating resolver in /etc/resolv.conf (for example unbound on 127.0.0.1, and "
+        "'options trust-ad'): domains without TLSA records still get opportunistic TLS.",
+        (TLS_README, RFC7672),
+        319,
+    ),
+    Entry(
+        "postfix.mta_sts_not_enforced",
+        Severity.INFO,
+        "Outbound mail does not apply MTA-STS",
+        "Service {service} delivers to MX hosts, and smtp_tls_policy_maps ({maps}, {where}) "
+        "has no MTA-STS resolver (a socketmap: table): domains that publish an MTA-STS "
+        "policy in enforce mode get unverified TLS from this server.",
+        "Run an MTA-STS resolver (postfix-mta-sts-resolver, listening on 127.0.0.1:8461) "
+        "and add socketmap:inet:127.0.0.1:8461:postfix at the end of smtp_tls_policy_maps.",
+        (TLS_README, "https://www.rfc-editor.org/rfc/rfc8461"),
+        None,
+    ),
+    Entry(
+        "postfix.outbound_authenticated",
+        Severity.INFO,
+        "Outbound mail applies DANE and MTA-STS",
+        "Service {service} delivers at TLS level '{level}' with DNSSEC lookups and asks "
+        "{resolver} for MTA-STS policies, if that resolver runs.",
+        "Nothing; check that the resolver daemon runs (postfix/smtp logs say when a "
+        "policy table lookup fails).",
+        (TLS_README, RFC7672, "https://www.rfc-editor.org/rfc/rfc8461"),
+        None,
+    ),
+    Entry(
         "postfix.cert_unused",
         Severity.INFO,
         "Certificate configured but TLS not enabled",
