@@ -48,8 +48,9 @@ def write_inventory(path: Path, postfix_lab: Any, dovecot_lab: Any, imaps_at: st
     return path
 
 
-def send(zabbix: ZabbixServer, inventory: Path, host: str) -> Result:
-    return CliRunner().invoke(cli, ["zabbix", "send", "--server", f"127.0.0.1:{zabbix.trapper}",
+def send(zabbix: ZabbixServer, inventory: Path, host: str,
+         address: str = "127.0.0.1") -> Result:
+    return CliRunner().invoke(cli, ["zabbix", "send", "--server", f"{address}:{zabbix.trapper}",
                                     "--inventory", str(inventory), "--host", host])
 
 
@@ -137,8 +138,9 @@ def test_send_discovers_items_and_fires_triggers(
     assert not any(p.startswith(imaps + ":") for p in firing), firing
 
     # 4. the imaps endpoint now presents a certificate from another CA: new issuer
+    # (sent over IPv6 this time: the server listens on ::1 too)
     write_inventory(inventory, postfix_lab, dovecot_lab, rogue_at)
-    third = send(zabbix, inventory, host)
+    third = send(zabbix, inventory, host, "[::1]")
     assert third.exit_code == 0, third.output
     firing = poll("new-issuer trigger in PROBLEM", lambda: (
         f"{imaps}: certificate from a new issuer" in problems(api, hostid)

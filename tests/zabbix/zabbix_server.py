@@ -55,7 +55,7 @@ def _pg_bin(name: str) -> str:
 
 def _server_conf(base: Path, trapper: int, pg_port: int) -> str:
     return "\n".join([
-        "ListenIP=127.0.0.1", f"ListenPort={trapper}", "SourceIP=127.0.0.1",
+        "ListenIP=127.0.0.1,::1", f"ListenPort={trapper}", "SourceIP=127.0.0.1",
         f"LogFile={base}/zabbix_server.log", f"PidFile={base}/zabbix_server.pid",
         f"SocketDir={base}", "DBHost=127.0.0.1", f"DBPort={pg_port}", "DBName=zabbix",
         "DBUser=mailtls", "AllowRoot=1", "CacheUpdateFrequency=5", "Timeout=4",
@@ -227,15 +227,16 @@ class ZabbixServer:
 
 
 def low_port() -> int:
-    """A free loopback port that zabbix_server accepts as ListenPort (1024-32767)."""
+    """A port free on 127.0.0.1 and ::1 that zabbix_server accepts (1024-32767)."""
     for port in random.sample(range(20000, 32768), 200):
-        with socket.socket() as s:
+        with socket.socket() as v4, socket.socket(socket.AF_INET6) as v6:
             try:
-                s.bind(("127.0.0.1", port))
+                v4.bind(("127.0.0.1", port))
+                v6.bind(("::1", port))
             except OSError:
                 continue
             return port
-    raise ZabbixSetupError("no free port in 20000-32767 on 127.0.0.1")
+    raise ZabbixSetupError("no free port in 20000-32767 on 127.0.0.1 and ::1")
 
 
 def _connects(port: int) -> bool:
