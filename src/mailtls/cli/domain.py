@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from rich.console import Console
@@ -16,6 +17,7 @@ from ..domain.dnssec import ROOT_ANCHORS, AnchorError, parse_anchors
 from ..domain.evaluate import BROKEN, DomainReport
 from ..domain.report import render_json
 from ..domain.run import DomainOptions, check_domains
+from ..domain.sts_state import StateError, compare, parse_state, render_state
 from ..errors import TargetError
 from ..model import Severity
 from ..net.dns import parse_server, system_server
@@ -37,6 +39,27 @@ def _anchors(path: Path | None) -> list:  # type: ignore[type-arg]
         return parse_anchors(path.read_text(encoding="utf-8"), f"--trust-anchor {path}")
     except (AnchorError, UnicodeDecodeError) as exc:
         raise InputFileError(str(exc)) from None
+
+
+def _read_state(path: Path | None) -> dict[str, dict[str, Any]]:
+    """The previous run's MTA-STS state; a new file is an empty state."""
+    if path is None or not path.exists():
+        return {}
+    readable_file(path, "--state")
+    try:
+        return parse_state(path.read_text(encoding="utf-8"))
+    except (StateError, UnicodeDecodeError) as exc:
+        raise InputFileError(f"--state {path}: {exc}") from None
+
+
+def _write_state(path: Path, remembered: dict[str, dict[str, Any]]) -> None:
+    """Written whole next to the file, then renamed: an interrupted run keeps the old one."""
+    temporary = path.with_name(f".{path.name}.tmp")
+    try:
+        temporary.write_text(render_state(remembered) + "\n", encoding="utf-8")
+        temporary.replace(path)
+    except OSError as exc:
+        raise InputFileError(f"--state {path}: {exc.strerror or exc}") from None
 
 
 def _host_lines(report: DomainReport, console: Console, lang: str) -> None:
@@ -107,11 +130,15 @@ def exit_status(reports: list[DomainReport]) -> int:
               help="Deadline in seconds for each query, fetch and MX endpoint.")
 @click.option("--at", "at_time", metavar="TIME",
               help="Validate as of this ISO 8601 time instead of now.")
+@click.option("--state", type=click.Path(path_type=Path), metavar="FILE",
+              help="Remember each MTA-STS policy and id here (JSON) and report an id "
+              "that did not change with its policy.")
 @click.option("--json", "as_json", is_flag=True, help="JSON output: one object per domain.")
 @click.option("--lang", metavar="LANG", help="Language: en or zh_CN (default: from LANG).")
 def domain_command(domains: tuple[str, ...], resolver: str | None, trust_anchor: Path | None,
                    ca_file: tuple[Path, ...], trust: str, mx_port: int, timeout: float,
-                   at_time: str | None, as_json: bool, lang: str | None) -> None:  # fmt: skip
+                   at_time: str | None, state: Path | None, as_json: bool,
+                   lang: str | None) -> None:  # fmt: skip
     """Say whether mail to each DOMAIN is authenticated: DNSSEC, DANE, MTA-STS, TLS-RPT.
 
     The verdict is authenticated (DANE or an enforced MTA-STS policy, every MX passes),
@@ -123,6 +150,7 @@ def domain_command(domains: tuple[str, ...], resolver: str | None, trust_anchor:
     except TargetError as exc:
         raise click.UsageError(str(exc)) from None
     now = _parse_time(at_time)
+    previous = _read_state(state)
     options = DomainOptions(
         server=server,
         anchors=_anchors(trust_anchor),
@@ -132,6 +160,9 @@ def domain_command(domains: tuple[str, ...], resolver: str | None, trust_anchor:
         timeout=timeout,
     )
     reports = asyncio.run(check_domains(domains, options))
+    if state is not None:
+        reports, remembered = compare(reports, previous)
+        _write_state(state, remembered)
     console = Console()
     for report in reports:
         if as_json:

@@ -146,6 +146,16 @@ _STS = (
           "the policy do not deliver to it.",
           "Add an mx: line for {host} to the policy (and change the TXT record's id).",
           (RFC8461,)),
+    Entry("mtasts.id_unchanged", M, "The MTA-STS policy changed but its id did not",
+          "The policy of {domain} changed since the last run ({changed}) while the TXT "
+          "record kept id {id}: senders that cached the old policy keep applying it until "
+          "its max_age ends.",
+          "Publish a new id in _mta-sts.{domain} (e.g. the date and time) after every policy "
+          "change.", (RFC8461,)),
+    Entry("mtasts.id_changed_only", INFO, "The MTA-STS id changed but the policy did not",
+          "_mta-sts.{domain} changed its id from {old_id} to {id} with the same policy: "
+          "senders fetch it again, nothing more.",
+          "Nothing; change the id only with the policy.", (RFC8461,)),
     Entry("mtasts.mx_cert_invalid", H, "An MX host fails the MTA-STS certificate check",
           "{host} at {address}: {cause}. Senders applying the policy do not deliver to it.",
           "Install a certificate from a public CA valid for {host}, with its intermediates.",
