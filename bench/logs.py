@@ -119,18 +119,36 @@ def _pin() -> list[str]:
     return ["taskset", "-c", "0"] if shutil.which("taskset") else []
 
 
+CPU: list[float] = []  # CPU seconds (user + system) of each measure(), in order
+
+
 def measure(argv: list[str], stdout: int | None = subprocess.PIPE) -> tuple[float, int, bytes]:
-    """Wall seconds, peak RSS (KiB) of the process tree, stdout."""
+    """Wall seconds, peak RSS (KiB) of the process tree, stdout; CPU seconds in CPU."""
     start = time.perf_counter()
+    before = os.times()
     proc = subprocess.Popen([*_pin(), *argv], stdout=stdout, stderr=subprocess.DEVNULL)
     out = proc.stdout.read() if proc.stdout else b""
     _, _, usage = os.wait4(proc.pid, 0)
+    after = os.times()  # the child and what it waited for (grep and awk under sh)
+    CPU.append(after.children_user - before.children_user
+               + after.children_system - before.children_system)
     return time.perf_counter() - start, usage.ru_maxrss, out
 
 
 def run_mailtls(path: Path) -> tuple[float, int, dict[str, int]]:
     wall, rss, out = measure([sys.executable, "-m", "mailtls", "logs", "--json", str(path)])
     return wall, rss, json.loads(out)["totals"]["mail"]["outbound"]
+
+
+REFERENCE = ("import json, sys; from mailtls.logs.stream import read_all; "
+             "print(json.dumps(read_all(sys.argv[1:], reference=True).summary.totals()"
+             "['mail']['outbound']))")
+
+
+def run_reference(path: Path) -> tuple[float, int, dict[str, int]]:
+    """The line-by-line loop (the one before the block loop), summary only, no output."""
+    wall, rss, out = measure([sys.executable, "-c", REFERENCE, str(path)])
+    return wall, rss, json.loads(out)
 
 
 def run_pipeline(path: Path) -> tuple[float, int, dict[str, int]]:
@@ -202,12 +220,17 @@ def main() -> None:
         small_expected = json.loads(measure(["sh", "-c", f"LC_ALL=C grep -E ' TLS connection "
                                              f"established to | status=sent ' {small} | "
                                              f"LC_ALL=C awk '{AWK}'"])[2])
+        CPU.pop()
         wall, rss, got = run_mailtls(small)
         rows.append(("mailtls logs (first 100 MB)", small.stat().st_size, wall, rss,
                      got == small_expected))
+        wall, rss, got = run_reference(small)
+        rows.append(("line-by-line reference loop (first 100 MB)", small.stat().st_size, wall,
+                     rss, got == small_expected))
         if Path(args.pygrok_python).exists():
             head(big, small, args.pygrok_mb << 20)
             mail = run_mailtls(small)[2]
+            CPU.pop()
             wall, rss, got = run_pygrok(args.pygrok_python, small)
             rows.append((f"pygrok (first {args.pygrok_mb} MB)", small.stat().st_size, wall,
                          rss, got == mail))
@@ -224,11 +247,13 @@ def _report(rows: list[tuple[str, int, float, int, bool]], expected: Counter[str
           f"{dict(expected)}")
     print(f"Python {platform.python_version()}, {platform.machine()}, "
           f"{os.cpu_count()} CPUs, pinned: {bool(_pin())}\n")
-    print("| tool | input MiB | seconds | MB/s | peak RSS MiB | counts right |")
-    print("|---|---|---|---|---|---|")
-    for name, n, wall, rss, ok in rows:
-        print(f"| {name} | {n / 2**20:.0f} | {wall:.2f} | {n / 1e6 / wall:.0f} | "
-              f"{rss / 1024:.0f} | {'yes' if ok else 'NO'} |")
+    print(f"load average after the runs: {os.getloadavg()}")
+    print("| tool | input MiB | wall s | MB/s (wall) | CPU s | MB/s (CPU) | peak RSS MiB "
+          "| counts right |")
+    print("|---|---|---|---|---|---|---|---|")
+    for (name, n, wall, rss, ok), cpu in zip(rows, CPU, strict=False):
+        print(f"| {name} | {n / 2**20:.0f} | {wall:.2f} | {n / 1e6 / wall:.1f} | {cpu:.2f} | "
+              f"{n / 1e6 / cpu:.1f} | {rss / 1024:.0f} | {'yes' if ok else 'NO'} |")
 
 
 if __name__ == "__main__":
