@@ -120,7 +120,7 @@ class FastReader:
 
     def _tuples(self, found: list[tuple[bytes, ...]]) -> None:
         summary, years, kinds = self.summary, self.years, self.summary.kinds
-        direction, stamp = self._direction, None
+        direction = self._direction
         for (line, iso, mon, day, hms, host, prog, pid, trust, tdir, tpeer, proto, cipher,
              dpeer, counts, cpeer, rpeer, status, text, dove) in found:
             if trust:
@@ -137,6 +137,7 @@ class FastReader:
                 years.observe(stamp)
             if self.first is None:
                 self.first = stamp
+            self.last = stamp
             summary.events += 1
             kinds[kind] += 1
             h = host.decode("utf-8", "replace")
@@ -161,8 +162,6 @@ class FastReader:
                 reason = (text.decode("utf-8", "replace")[:160] or None
                           if st != "sent" else None)
                 summary.delivery(h, p, d, rpeer.decode("utf-8", "replace"), st, reason)
-        if stamp is not None:
-            self.last = stamp
 
     def _dir(self, prog: bytes, fallback: str) -> str:
         """parse._direction of ``prog``, remembered (a bounded cache)."""
