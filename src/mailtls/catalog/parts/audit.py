@@ -278,7 +278,7 @@ _POSTFIX = (
     ),
     Entry(
         "postfix.dane_not_enforced",
-        M,
+        L,
         "Outbound mail does not apply DANE",
         "Service {service} delivers to MX hosts at TLS level '{level}' ({where}), "
         "smtp_dns_support_level '{dns}': it does not look up the TLSA records of the "
