@@ -220,6 +220,37 @@ def test_dir_storage_keeps_the_first_record_of_a_key(tmp_path: Path) -> None:
     assert dict(store.results("s")) == {("a", 25, "x"): {"n": 1}, ("a", 26, "x"): {"n": 3}}
     assert store.done_keys("other") == set()
     assert not list(tmp_path.rglob("*.tmp"))
+    for n in range(20):  # first in time, not in the order of random part names
+        store.add_results("t", [(("a", 25, "x"), {"n": n})])
+    assert dict(store.results("t")) == {("a", 25, "x"): {"n": 0}}
+
+
+def test_enqueue_waits_while_the_queue_is_full(tmp_path: Path) -> None:
+    from mailtls.fleet.queue import enqueue
+
+    class Fleet:
+        def __init__(self) -> None:
+            self.queued, self.most, self.sent = 0, 0, 0
+
+        def depth(self) -> int:
+            return self.queued
+
+        def send(self, settings: Settings, job: Job, delay: float = 0.0) -> None:
+            self.queued += 1
+            self.sent += 1
+            self.most = max(self.most, self.queued)
+
+        def drain(self, _seconds: float) -> None:  # a worker takes two messages
+            self.queued = max(0, self.queued - 2)
+
+    plan = Plan("s")
+    for i in range(30):
+        plan.add(Target("smtp", "h.example", 25, f"192.0.2.{i}"))
+    fleet = Fleet()
+    settings = Settings(str(tmp_path / "r"))
+    sent = enqueue(fleet, plan, DirStorage(tmp_path / "r"), settings, max_depth=5,  # type: ignore[arg-type]
+                   sleep=fleet.drain)  # fmt: skip
+    assert (sent.jobs, fleet.sent, fleet.most) == (30, 30, 5)
 
 
 def _fleet(*args: str) -> Any:
