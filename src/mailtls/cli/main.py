@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "lint": "mailtls.cli.lint:lint_command",
     "audit-config": "mailtls.cli.audit:audit_command",
     "completion": "mailtls.cli.completion:completion_command",
+    "devcert": "mailtls.cli.devcert:devcert_command",
     "monitor": "mailtls.cli.monitor:monitor_command",
     "check": "mailtls.cli.check:check_command",
     "logs": "mailtls.cli.logs:logs_command",
