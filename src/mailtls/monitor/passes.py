@@ -26,7 +26,7 @@ from ..store import Baseline, HistoryStore, ObservationRecord, StoredAlert
 from ..verify import TrustStore
 from .inventory import Endpoint, Inventory, Thresholds
 from .records import check_pins, legacy_of, record_of
-from .rules import Alert, endpoint_alerts, inconsistent
+from .rules import MX_FAILED, Alert, endpoint_alerts, inconsistent, mx_failed
 
 Clock = Callable[[], dt.datetime]
 
@@ -40,8 +40,18 @@ class PassReport:
     alerts: list[Alert] = field(default_factory=list)  # every alert open after the pass
     raised: list[Alert] = field(default_factory=list)
     resolved: list[StoredAlert] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)  # MX look-ups that failed
+    errors: list[str] = field(default_factory=list)  # MX look-ups that failed (to print)
+    mx_failed: dict[str, str] = field(default_factory=dict)  # domain -> why (monitor.mx_failed)
     interrupted: bool = False
+
+
+@dataclass
+class Expansion:
+    """The endpoints of a pass; for each [[domain]] whose MX look-up failed, the reason."""
+
+    endpoints: list[Endpoint]
+    errors: list[str]  # FILE:LINE: what, as printed
+    failed: dict[str, str]  # domain name -> reason
 
 
 def _real_now() -> dt.datetime:
@@ -50,8 +60,15 @@ def _real_now() -> dt.datetime:
 
 async def expand(inventory: Inventory) -> tuple[list[Endpoint], list[str]]:
     """The endpoints and, for each [[domain]], its MX hosts on every address (looked up now)."""
+    found = await lookup(inventory)
+    return found.endpoints, found.errors
+
+
+async def lookup(inventory: Inventory) -> Expansion:
+    """As ``expand``, with the domains whose look-up failed (wholly or for an MX host)."""
     endpoints = list(inventory.endpoints)
     errors: list[str] = []
+    failed: dict[str, str] = {}
     if inventory.domains:
         from ..net.mx import make_resolver, mx_targets
 
@@ -60,6 +77,10 @@ async def expand(inventory: Inventory) -> tuple[list[Endpoint], list[str]]:
                                          for d in inventory.domains))
         for domain, answer in zip(inventory.domains, answers, strict=True):
             errors += [f"{inventory.path}:{domain.line}: {e}" for e in answer.errors]
+            if answer.errors:
+                reasons = [e.split(": ", 1)[-1] for e in answer.errors]  # without "--mx D: "
+                failed[domain.name] = "; ".join(filter(None, (failed.get(domain.name),
+                                                              *reasons)))
             endpoints += [Endpoint(t, domain.ca_files, (), domain.tags, domain.limits,
                                    domain.line) for t in answer.targets]
     seen: set[Target] = set()
@@ -68,7 +89,7 @@ async def expand(inventory: Inventory) -> tuple[list[Endpoint], list[str]]:
         if e.target not in seen:
             seen.add(e.target)
             unique.append(e)
-    return unique, errors
+    return Expansion(unique, errors, failed)
 
 
 def _groups(inventory: Inventory, endpoints: Sequence[Endpoint]
@@ -85,7 +106,8 @@ async def run_pass(inventory: Inventory, store: HistoryStore, *, now: dt.datetim
     started = now or clock()
     pass_id = store.start_pass(started, f"{socket.gethostname()} pid {os.getpid()}")
     report = PassReport(pass_id, started)
-    endpoints, report.errors = await expand(inventory)
+    found = await lookup(inventory)
+    endpoints, report.errors, report.mx_failed = found.endpoints, found.errors, found.failed
     by_target = {e.target: e for e in endpoints}
 
     def on_result(result: ScanResult) -> None:
@@ -128,15 +150,16 @@ def judge(store: HistoryStore, report: PassReport, endpoints: Sequence[Endpoint]
     depth = max((t.unreachable_after for t in limits.values()), default=3) * 4 + 4
     history = store.recent(list(limits), depth)
     baselines = store.baselines(list(limits))
-    for key, records in current.items():
-        if key not in baselines and any(r.tested and r.leaf_sha256 for r in records):
-            baselines[key] = first_baseline(records, now)
-            store.set_baseline(baselines[key])
+    first = [first_baseline(records, now) for key, records in current.items()
+             if key not in baselines and any(r.tested and r.leaf_sha256 for r in records)]
+    store.set_baselines(first)  # one transaction for all (a first pass has 2,000 of them)
+    baselines.update((b.endpoint, b) for b in first)
     alerts: list[Alert] = []
     for key, records in current.items():
         alerts += endpoint_alerts(key, records, history.get(key, []), baselines.get(key),
                                   limits.get(key, Thresholds()), now)
     alerts += inconsistent(current)
+    alerts += mx_failed(report.mx_failed)
     report.alerts = alerts
     open_before = store.open_alerts()
     untested = {k for k, rs in current.items() if not any(r.tested for r in rs)}
@@ -146,6 +169,8 @@ def judge(store: HistoryStore, report: PassReport, endpoints: Sequence[Endpoint]
         old for (endpoint, key), old in open_before.items()
         if (endpoint, key) not in wanted
         and not (endpoint in untested and key != "monitor.unreachable")  # nothing to judge by
+        # a failed MX look-up hides that domain's hosts: keep the alerts of absent endpoints
+        and not (report.mx_failed and endpoint not in current and key != MX_FAILED)
     ]
     gone = {(a.endpoint, a.key) for a in report.resolved}
     kept = [old for pair, old in open_before.items() if pair not in wanted and pair not in gone]

@@ -5,7 +5,8 @@ and a ``key`` that names the alert's identity for the state machine in passes.py
 is raised when its key appears, resolved when it goes away; only those two events are
 notified). Keys: ``cert.expired``, ``cert.expires_soon:medium|high``,
 ``cert.changed:<new sha256>``, ``verify.regressed``, ``protocol.regressed:<protocols>``,
-``monitor.unreachable``, ``cert.inconsistent``.
+``monitor.unreachable``, ``cert.inconsistent`` (endpoint ``host:<name>``),
+``monitor.mx_failed`` (endpoint ``domain:<name>``).
 
 The rules read only ``ObservationRecord``/``Baseline`` (mailtls.store.records) and a
 ``Thresholds``; tests call them with made-up records and a pinned ``now``.
@@ -171,6 +172,16 @@ def inconsistent(current: Mapping[str, Sequence[ObservationRecord]]) -> list[Ale
         out.append(Alert(f"host:{host}", "cert.inconsistent",
                          new_finding("cert.inconsistent", host=host, evidence=evidence)))
     return out
+
+
+MX_FAILED = "monitor.mx_failed"
+
+
+def mx_failed(failed: Mapping[str, str]) -> list[Alert]:
+    """monitor.mx_failed per [[domain]] whose MX hosts could not be looked up this pass."""
+    return [Alert(f"domain:{domain}", MX_FAILED,
+                  new_finding("monitor.mx_failed", domain=domain, reason=reason))
+            for domain, reason in sorted(failed.items())]
 
 
 def endpoint_alerts(endpoint: str, current: Sequence[ObservationRecord],

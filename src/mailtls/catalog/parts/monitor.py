@@ -67,6 +67,15 @@ _ENTRIES = (
         "Check that the service runs and that this monitor may reach it; raise "
         "unreachable_after in the inventory if the service is often down on purpose.",
     ),
+    Entry(
+        "monitor.mx_failed",
+        H,
+        "MX look-up failed",
+        "The MX hosts of {domain} could not be found at this pass: {reason}.",
+        "Check the domain's MX records and their A/AAAA records, and that this monitor's "
+        "name servers answer; until the look-up works again, its mail servers are not "
+        "watched.",
+    ),
 )
 
 #: Sentences of the monitor's views and notifications (not findings).
