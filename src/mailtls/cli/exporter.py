@@ -12,9 +12,11 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import click
@@ -28,6 +30,23 @@ from ..targets import parse_resolve, read_targets_file
 from ..verify import TrustStore
 from .exits import InputFileError, readable_file
 from .exporter_app import Allow, App, ChangeMemory, Limits, ScanLoop, Schedule
+
+if TYPE_CHECKING:
+    from ..monitor.inventory import Inventory
+
+
+def _from_inventory(plan: Scheduled, forced: dict[tuple[str, int], str]
+                    ) -> tuple[ChangeMemory, Callable[[], Awaitable[list[Target]]] | None]:
+    """The change memory (from the monitor's history when the inventory has one) and, for
+    an inventory with [[domain]] entries, the MX expansion before each pass."""
+    if plan.inventory is None:
+        return ChangeMemory(), None
+    from .exporter_inventory import expander, open_history
+
+    history = open_history(plan.inventory, log)
+    expand = expander(plan.inventory, plan.extra, forced, log) if plan.inventory.domains \
+        else None
+    return ChangeMemory(lookup=history), expand
 
 
 class _Quiet(WSGIRequestHandler):
@@ -58,24 +77,36 @@ def parse_listen(text: str) -> tuple[str, int]:
 def inventory_targets(path: Path) -> tuple[list[Target], float, tuple[Path, ...]]:
     """The endpoints of a monitor inventory, its pass interval and its CA files.
 
-    The one place the exporter meets mailtls.monitor: the monitor's loader reads and checks
-    the file (errors name the file and line). Domains are not expanded here (yet).
+    The monitor's loader reads and checks the file (errors name the file and line);
+    ``[[domain]]`` entries are expanded before each pass (exporter_inventory.expander).
     """
     from ..monitor.inventory import load_inventory  # only --inventory pays for it
 
     inventory = load_inventory(path)
-    ca_files = tuple(dict.fromkeys(ca for e in inventory.endpoints for ca in e.ca_files))
+    ca_files = tuple(dict.fromkeys([*(ca for e in inventory.endpoints for ca in e.ca_files),
+                                    *(ca for d in inventory.domains for ca in d.ca_files)]))
     return [e.target for e in inventory.endpoints], inventory.every, ca_files
 
 
+@dataclass
+class Scheduled:
+    targets: list[Target] = field(default_factory=list)
+    every: float = 3600.0
+    ca_files: tuple[Path, ...] = ()
+    inventory: Inventory | None = None  # with --inventory: domains, history
+    extra: list[Target] = field(default_factory=list)  # from --targets
+
+
 def _scheduled(inventory: Path | None, targets_file: Path | None, interval: float | None
-               ) -> tuple[list[Target], float, tuple[Path, ...]]:  # fmt: skip
-    targets: list[Target] = []
-    every, ca_files = 3600.0, tuple[Path, ...]()
+               ) -> Scheduled:  # fmt: skip
+    plan = Scheduled()
     if inventory is not None:
+        from ..monitor.inventory import load_inventory
+
         readable_file(inventory, "--inventory")
         try:
-            targets, every, ca_files = inventory_targets(inventory)
+            plan.targets, plan.every, plan.ca_files = inventory_targets(inventory)
+            plan.inventory = load_inventory(inventory)
         except (ConfigError, TargetError) as exc:
             raise InputFileError(str(exc)) from None
     if targets_file is not None:
@@ -83,8 +114,11 @@ def _scheduled(inventory: Path | None, targets_file: Path | None, interval: floa
         more, errors = read_targets_file(targets_file)
         if errors:
             raise click.UsageError("; ".join(errors[:5]))
-        targets += more
-    return list(dict.fromkeys(targets)), interval or every, ca_files
+        plan.extra = more
+        plan.targets += more
+    plan.targets = list(dict.fromkeys(plan.targets))
+    plan.every = interval or plan.every
+    return plan
 
 
 @click.command("exporter")
@@ -130,8 +164,10 @@ def exporter_command(
     """
     language = pick_language(lang)
     host, port = parse_listen(listen)
-    scheduled, every, inv_ca = _scheduled(inventory, targets_file, interval)
-    if not (allow or scheduled):
+    plan = _scheduled(inventory, targets_file, interval)
+    scheduled, every, inv_ca = plan.targets, plan.every, plan.ca_files
+    domains = plan.inventory is not None and bool(plan.inventory.domains)
+    if not (allow or scheduled or domains):
         raise click.UsageError(tr("nothing to probe: give --allow PATTERN, --targets FILE or "
                                   "--inventory FILE", language))  # fmt: skip
     for path in ca_file:
@@ -150,16 +186,20 @@ def exporter_command(
                  else Target(t.scheme, t.host, t.port, forced_map[(t.host, t.port)])
                  for t in scheduled]  # fmt: skip
     _serve(host, port, options, scheduled, every, Allow(allow, frozenset(t.url for t in
-           scheduled)), Limits(timeout, max_probes, max_targets, forced, language))  # fmt: skip
+           scheduled)), Limits(timeout, max_probes, max_targets, forced, language),
+           plan)  # fmt: skip
+
+
+def log(text: str) -> None:
+    click.echo(f"mailtls exporter: {text}", err=True)
 
 
 def _serve(host: str, port: int, options: ScanOptions, scheduled: list[Target], every: float,
-           allow: Allow, limits: Limits) -> None:  # fmt: skip
-    def log(text: str) -> None:
-        click.echo(f"mailtls exporter: {text}", err=True)
-
-    loop = ScanLoop(options, ChangeMemory())
-    schedule = Schedule(loop, scheduled, every, log, limits.lang) if scheduled else None
+           allow: Allow, limits: Limits, plan: Scheduled | None = None) -> None:  # fmt: skip
+    memory, expand = _from_inventory(plan or Scheduled(), dict(limits.resolve))
+    loop = ScanLoop(options, memory)
+    schedule = (Schedule(loop, scheduled, every, log, limits.lang, expand)
+                if scheduled or expand else None)
     app = App(loop, allow, limits, schedule)
     server_class = _Server6 if ":" in host else _Server
     try:

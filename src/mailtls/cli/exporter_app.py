@@ -21,7 +21,7 @@ import random
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import parse_qs
@@ -155,9 +155,11 @@ class Schedule:
     """Passes over the inventory on a schedule; the last one rendered, ready to serve."""
 
     def __init__(self, loop: ScanLoop, targets: Sequence[Target], interval: float,
-                 log: Callable[[str], None], lang: str = "en") -> None:  # fmt: skip
+                 log: Callable[[str], None], lang: str = "en",
+                 expand: Callable[[], Awaitable[list[Target]]] | None = None) -> None:
         self.loop, self.targets, self.interval, self.log = loop, list(targets), interval, log
         self.lang = lang
+        self.expand = expand  # the targets anew before each pass ([[domain]] MX look-ups)
         self.rendered = b""
         self.passes = 0
         self.last_end = 0.0
@@ -171,6 +173,8 @@ class Schedule:
     async def _run(self) -> None:
         while not self._stopped:
             started = time.monotonic()
+            if self.expand is not None:
+                self.targets = await self.expand()
             probes = await self.loop.probes(self.targets, self.loop.options.timeout)
             self.rendered = render_metrics(probes)
             self.last_duration = time.monotonic() - started
