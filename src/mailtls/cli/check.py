@@ -18,18 +18,21 @@ from typing import Any, NoReturn
 import click
 
 from ..catalog import pick_language
+from ..domain.evaluate import AUTHENTICATED, OPPORTUNISTIC, PARTLY
 from ..errors import ConfigError, TargetError
 from ..export.nagios import Limits, State, judge, render, unknown_line
 from ..scan import ScanOptions, scan
 from ..targets import apply_resolve, parse_resolve, parse_target
 from ..verify import TrustStore
+from .check_domain import run_domain_check
 from .exits import readable_file
 
 EPILOG = (
     "Exit status (monitoring-plugin convention, unlike scan): 0 OK, 1 WARNING (fewer than "
     "-w days left, or a medium/high finding), 2 CRITICAL (verification failed, fewer than "
     "-c days left, no TLS, unreachable), 3 UNKNOWN (bad arguments, unreadable --ca-file, "
-    "wrong scheme, internal error)."
+    "wrong scheme, internal error). With --domain: 0 authenticated, 1 partly or "
+    "opportunistic, 2 broken (or below --require), 3 the MX look-up failed."
 )
 
 
@@ -78,7 +81,19 @@ def _store(trust: str, ca_files: tuple[Path, ...]) -> TrustStore:
 
 
 @click.command("check", cls=PluginCommand, epilog=EPILOG)
-@click.argument("target")
+@click.argument("target", required=False)
+@click.option("--domain", metavar="DOMAIN",
+              help="Check the verdict of mailtls domain for DOMAIN instead of one endpoint.")
+@click.option("--require", type=click.Choice([OPPORTUNISTIC, PARTLY, AUTHENTICATED]),
+              default=OPPORTUNISTIC, show_default=True,
+              help="With --domain: a lower verdict is CRITICAL, not WARNING.")
+@click.option("--resolver", metavar="ADDR[:PORT]",
+              help="With --domain: DNS server to ask (default: the system's first).")
+@click.option("--trust-anchor", type=click.Path(path_type=Path), metavar="FILE",
+              help="With --domain: DNSSEC trust anchor, DS or DNSKEY records in zone-file "
+              "form (default: the root zone's KSKs).")
+@click.option("--mx-port", type=click.IntRange(1, 65535), default=25, show_default=True,
+              help="With --domain: port to connect to on each MX host (labs).")
 @click.option("-w", "--warning", "warn_days", type=float, default=30.0, show_default=True,
               metavar="DAYS", help="WARNING when the certificate has fewer days left.")
 @click.option("-c", "--critical", "crit_days", type=float, default=14.0, show_default=True,
@@ -98,7 +113,12 @@ def _store(trust: str, ca_files: tuple[Path, ...]) -> TrustStore:
               help="Name sent in EHLO.")
 @click.option("--lang", metavar="LANG", help="Language: en or zh_CN (default: from LANG).")
 def check_command(
-    target: str,
+    target: str | None,
+    domain: str | None,
+    require: str,
+    resolver: str | None,
+    trust_anchor: Path | None,
+    mx_port: int,
     warn_days: float,
     crit_days: float,
     ca_file: tuple[Path, ...],
@@ -113,8 +133,17 @@ def check_command(
 
     Prints one status line (MAILTLS OK|WARNING|CRITICAL|UNKNOWN - ...) with perfdata
     days_left and time, then one line per finding. TARGET is SCHEME://HOST[:PORT].
+    With --domain DOMAIN instead: the domain's verdict, perfdata mx_pass and time.
     """
     language = pick_language(lang)
+    if (target is None) == (domain is None):
+        raise click.UsageError("give either TARGET or --domain DOMAIN")
+    if domain is not None:
+        run_domain_check(domain, resolver=resolver, trust_anchor=trust_anchor,
+                         store=_store(trust, ca_file), mx_port=mx_port, timeout=timeout,
+                         ehlo=ehlo, require=require, lang=language)  # fmt: skip
+        return
+    assert target is not None
     unreach = State.UNKNOWN if unreachable == "unknown" else State.CRITICAL
     limits = Limits(warn_days, crit_days, unreach)
     problem = limits.problem()

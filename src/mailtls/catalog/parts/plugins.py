@@ -19,6 +19,9 @@ UI_STRINGS: tuple[str, ...] = (
     "expired {date} ({ago})",
     "not reachable: {title}",
     "not checked: {title}",
+    # mailtls check --domain (mailtls.export.domain_nagios)
+    "DNS look-up failed",
+    "{passed} of {total} MX hosts pass",
     # mailtls exporter (mailtls.cli.exporter)
     "mailtls exporter listening on http://{address}/ (metrics: /metrics, probes: /probe)",
     "no target: give /probe?target=SCHEME://HOST[:PORT]",
