@@ -70,7 +70,7 @@ def servers(served_ca: Path, other_ca: Path) -> Iterator[Servers]:
     try:
         dovecot.start()
         try:
-            yield Servers(served_ca, other_ca, smtp, imaps)
+            yield Servers(served_ca, other_ca, smtp, imaps, postfix.mail_dir / "alice")
         finally:
             dovecot.cleanup()
     finally:

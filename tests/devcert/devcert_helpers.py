@@ -51,6 +51,7 @@ class Servers:
     other_ca: Path  # ca.pem of an unrelated devcert CA: every client must fail with it
     smtp: int
     imaps: int
+    inbox: Path  # the served Postfix delivers alice@localhost here (a maildir)
     user: str = "alice"
     password: str = "pw"
 
@@ -62,6 +63,12 @@ class Servers:
         """``text`` with the other CA's ca.pem in place of this one's."""
         assert self.ca in text
         return text.replace(self.ca, str(self.other_ca))
+
+    def delivered(self, subject: str) -> bool:
+        """Whether a message with this Subject reached alice@localhost on the served Postfix."""
+        line = f"Subject: {subject}"
+        return any(line in p.read_text(errors="replace").splitlines()
+                   for p in [*self.inbox.glob("new/*"), *self.inbox.glob("cur/*")])
 
 
 def run_both(srv: Servers, text: str, argv: list[str], suffix: str, tmp_path: Path,
