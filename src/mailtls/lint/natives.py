@@ -8,7 +8,10 @@ Rust: openssl ``set_verify(SslVerifyMode::NONE)`` (also ``set_verify_callback`` 
 ``SslVerifyMode::empty()``), the host name switch ``verify_hostname(false)`` /
 ``set_verify_hostname(false)`` (true is the check, so false turns it off), and a rustls
 ``ServerCertVerifier`` installed through ``dangerous()`` whose ``verify_server_cert``
-returns ``Ok`` on every path (no ``Err``, no ``?``, no call that verifies).
+returns ``Ok`` on every path (no ``Err``, no ``?``, no call that verifies). Calls inside
+``(``/``[`` macro arguments (``p!(builder().danger_accept_invalid_certs(true).build())``),
+which tree-sitter keeps as tokens, are read by parsing the text again with the macro's
+``!`` blanked out.
 
 JavaScript: a knob inside the *expected* value of an assertion (``assert.deepEqual(opts,
 {rejectUnauthorized: false})``, ``expect(x).toEqual({...})``) is a mention, not a use.
@@ -22,7 +25,7 @@ import tree_sitter as ts
 
 from .base import Scan, is_false
 from .flow import CHECK_CALL
-from .treesitter import arguments, compact, descendants, facts, text
+from .treesitter import arguments, compact, descendants, facts, parse, text
 from .ts_rules import _MENTIONS, JS, SPECIAL, hit
 
 VERIFY_NONE = re.compile(r"VERIFY_NONE$|^:?none$|^['\"]none['\"]$")
@@ -68,6 +71,58 @@ def rust_tls(lang: str, root: ts.Node, out: Scan) -> None:
             hit(out, "lint.rust.openssl_no_hostname", fact.name_node, call=fact.name)
     if b"dangerous()" in (root.text or b""):
         _rustls_verifiers(root, out)
+
+
+#: Bytes that make a macro's arguments worth reading as code.
+RUST_TRIGGERS = (b"accept_invalid_", b"SslVerifyMode", b"verify_hostname")
+#: Nested macros are opened one level per round: ``p!(t!(builder()...))``.
+MACRO_ROUNDS = 4
+
+
+def rust_macros(lang: str, root: ts.Node, out: Scan) -> None:
+    """Calls inside ``p!(...)``/``vec![...]`` arguments, which tree-sitter keeps as tokens.
+
+    ``p!(TlsConnector::builder().danger_accept_invalid_certs(true).build())`` hides the
+    call from every fact. Each such macro's ``!`` becomes a blank (``p (...)`` is a call,
+    same length, same positions), the text is parsed again, and hits on the macros' lines
+    are added.
+    """
+    data = root.text or b""
+    spans: list[tuple[int, int]] = []
+    for _ in range(MACRO_ROUNDS):
+        bangs = _macro_bangs(lang, data)
+        if not bangs:
+            break
+        buf = bytearray(data)
+        for bang, start, end in bangs:
+            buf[bang] = ord(" ")
+            spans.append((start, end))
+        data = bytes(buf)
+    if not spans:
+        return
+    from .ts_rules import scan_tree  # here: ts_rules imports this module
+
+    seen = {(h.rule, h.line) for h in out.hits}
+    for h in scan_tree(lang, data).hits:
+        if (h.rule, h.line) not in seen and any(a <= h.line <= b for a, b in spans):
+            out.hits.append(h)
+
+
+def _macro_bangs(lang: str, data: bytes) -> list[tuple[int, int, int]]:
+    """(byte of the ``!``, first line, last line) of each ``(``/``[`` macro with a trigger."""
+    found: list[tuple[int, int, int]] = []
+    for node in descendants(parse(lang, data).root_node):
+        if node.type != "macro_invocation" or not node.named_children:
+            continue
+        args = node.named_children[-1]
+        if args.type != "token_tree" or not text(args).startswith(("(", "[")):
+            continue
+        if not any(t in (args.text or b"") for t in RUST_TRIGGERS):
+            continue
+        bang = next((c for c in node.children if c.type == "!"), None)
+        if bang is not None:
+            found.append((bang.start_byte, node.start_point[0] + 1, node.end_point[0] + 1))
+    return found
 
 
 def _rustls_verifiers(root: ts.Node, out: Scan) -> None:
@@ -133,5 +188,5 @@ def js_expected(node: ts.Node) -> bool:
 
 
 SPECIAL.setdefault("ruby", []).append(ruby_mail)
-SPECIAL.setdefault("rust", []).append(rust_tls)
+SPECIAL.setdefault("rust", []).extend([rust_tls, rust_macros])
 _MENTIONS.update(dict.fromkeys(JS, js_expected))

@@ -10,3 +10,9 @@ fn params(pem: &[u8]) -> TlsParameters {
         .build()
         .unwrap()
 }
+
+fn in_macros() {
+    let checked = p!(TlsConnector::builder().danger_accept_invalid_certs(false).build());
+    println!("danger_accept_invalid_hostnames(true) is not called: {}", 1);
+    /* disabled: p!(TlsConnector::builder().danger_accept_invalid_certs(true).build()); */
+}
