@@ -108,7 +108,10 @@ class Visitor(ast.NodeVisitor):
         self.scopes: list[dict[str, str]] = [{}]
         self.fields: list[dict[str, str]] = [{}]  # self.<attr> per class, across methods
         roots = {v.split(".")[0] for v in aliases.values()}
-        self.mail_libs = roots & set(STARTTLS)
+        clients = set(PLAIN) | set(IMPLICIT)
+        # a client import, not just ``from smtplib import SMTPException``
+        self.mail_libs = {v.split(".")[0] for v in aliases.values()
+                          if v in STARTTLS or v in clients}
         self.aiosmtplib = "aiosmtplib" in roots
         self.http = bool(roots & {"requests", "httpx"})
 
@@ -161,6 +164,8 @@ class Visitor(ast.NodeVisitor):
             return "cert_none"
         if name == "ssl.CERT_REQUIRED":
             return "cert_required"
+        if name in IMPLICIT or name in PLAIN:
+            return "class:" + name  # the class itself, called later: self.conn = SMTP_SSL
         return self.lookup(name) if name else None
 
     def call_kind(self, node: ast.Call) -> str | None:
@@ -197,6 +202,8 @@ class Visitor(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self.defaults(node.args)
         self.scopes.append({})
+        if node.args.kwarg is not None:  # def f(**kwargs): empty unless a caller fills it
+            self.scopes[-1][node.args.kwarg.arg] = "kwargs_param"
         self.generic_visit(node)
         self.scopes.pop()
 
@@ -281,6 +288,11 @@ class Visitor(ast.NodeVisitor):
         fn = self.resolve(node.func) or ""
         kwargs = {k.arg: k.value for k in node.keywords if k.arg}
         star = any(k.arg is None for k in node.keywords)
+        held = self.lookup(fn) or "" if isinstance(node.func, ast.Attribute) else ""
+        if held.startswith("class:"):  # self.connection(host, port) with connection = SMTP_SSL
+            fn = held[6:]
+            star = any(k.arg is None and self.evaluate(k.value) != "kwargs_param"
+                       for k in node.keywords)
         if fn in IMPLICIT and not star:
             lib, key = IMPLICIT[fn]
             missing = key not in kwargs and len(node.args) <= CONTEXT_POSITION[fn]
@@ -293,6 +305,8 @@ class Visitor(ast.NodeVisitor):
 
     def starttls(self, node: ast.Call, func: ast.Attribute, kwargs: dict[str, ast.expr]) -> None:
         kind = self.evaluate(func.value) or ""
+        if not kind and isinstance(func.value, ast.Name) and func.value.id == "self":
+            return  # the class's own method: a mail base class would have set self's kind
         lib = kind[5:] if kind.startswith("mail:") else self.only_lib(func.attr, kind)
         if lib is None or STARTTLS[lib][0] != func.attr:
             return
@@ -321,7 +335,7 @@ class Visitor(ast.NodeVisitor):
         if "tls_verify" in kwargs and self.evaluate(kwargs["tls_verify"]) == "false":
             self.hit("lint.python.managesieve_no_verify", kwargs["tls_verify"])
         if fn in TWISTED and not star and not (
-            "trustRoot" in kwargs or _true(kwargs.get("verify"))
+            "trustRoot" in kwargs or _true(kwargs.get("verify")) or _serves(fn, node, kwargs)
         ):
             self.hit("lint.python.twisted_no_verify", node, call=TWISTED[fn])
         if fn == "flask_mail.Mail":
@@ -345,9 +359,29 @@ class Visitor(ast.NodeVisitor):
             lib = PLAIN.get(self.resolve(base) or "")
             if lib is not None:
                 self.scopes[-1]["self"] = "mail:" + lib
+        for stmt in node.body:
+            held = self.property_class(stmt)
+            if held is not None:
+                self.fields[-1]["self." + stmt.name] = "class:" + held  # type: ignore[attr-defined]
         self.generic_visit(node)
         self.fields.pop()
         self.scopes.pop()
+
+    def property_class(self, stmt: ast.stmt) -> str | None:
+        """``@property def connection(self): return SMTP_SSL if self.ssl else SMTP``."""
+        if not isinstance(stmt, ast.FunctionDef) or not any(
+            isinstance(d, ast.Name) and d.id == "property" for d in stmt.decorator_list
+        ):
+            return None
+        for ret in ast.walk(stmt):
+            if isinstance(ret, ast.Return) and ret.value is not None:
+                values = [ret.value.body, ret.value.orelse] if isinstance(
+                    ret.value, ast.IfExp) else [ret.value]
+                for value in values:
+                    named = isinstance(value, ast.Name | ast.Attribute)
+                    if named and self.resolve(value) in IMPLICIT:
+                        return self.resolve(value)
+        return None
 
     def verifying(self, stmt: ast.stmt) -> bool:
         """Builds a verifying context and weakens nothing."""
@@ -362,6 +396,18 @@ class Visitor(ast.NodeVisitor):
                 off = self.evaluate(n.value) == "false"
                 weakens |= n.targets[0].attr == "check_hostname" and off
         return builds and not weakens
+
+
+#: CertificateOptions arguments that only a server needs: a server must present a
+#: certificate and key, so options without them can only make client connections.
+SERVER_KEYS = frozenset({"privateKey", "certificate", "contextForServerName"})
+
+
+def _serves(fn: str, node: ast.Call, kwargs: dict[str, ast.expr]) -> bool:
+    """``CertificateOptions(privateKey=..., certificate=...)``: server options, not a client."""
+    if not fn.endswith("CertificateOptions"):
+        return False
+    return bool(node.args) or bool(SERVER_KEYS & kwargs.keys())
 
 
 def _true(node: ast.expr | None) -> bool:
