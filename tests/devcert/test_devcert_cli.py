@@ -230,3 +230,32 @@ def test_issue_lifetime_never_beyond_the_intermediate(ca_dir: Path) -> None:
     late = ca.intermediate.not_valid_after_utc - dt.timedelta(days=10)
     cert, _ = ca.issue(parse_names(["mail.test"]), late, days=397)
     assert cert.not_valid_after_utc == ca.intermediate.not_valid_after_utc
+
+
+PHP_QUIRKY = "café $HOME 'q' \\ x"
+
+
+@pytest.mark.skipif(not shutil.which("php"), reason="php is not installed")
+def test_php_snippet_keeps_a_quirky_path(tmp_path: Path) -> None:
+    """PHP reads the printed cafile as the real path: no $ interpolation, no JSON \\u
+    escapes (which PHP leaves as they are), quotes and backslashes escaped; and the
+    constant's class name is fully qualified, so it resolves beside the usual
+    ``use PHPMailer\\PHPMailer\\PHPMailer;`` (a qualified name would be read relative to
+    that alias: PHPMailer\\PHPMailer\\PHPMailer\\PHPMailer\\PHPMailer, not found)."""
+    import subprocess
+
+    d = tmp_path / PHP_QUIRKY / "ca"
+    assert mailtls("devcert", "init", "--dir", str(d)).status == 0
+    r = mailtls("devcert", "trust", "--dir", str(d), "--client", "php", "--host", "localhost")
+    assert r.status == 0, r.err
+    # as PHPMailer's README has it: `use PHPMailer\PHPMailer\PHPMailer;` in the file
+    code = ("namespace PHPMailer\\PHPMailer {\n"
+            "class PHPMailer { const ENCRYPTION_STARTTLS = 'tls'; }\n}\n"
+            "namespace {\nuse PHPMailer\\PHPMailer\\PHPMailer;\n"
+            "$mail = new class { public function isSMTP(): void {} };\n"
+            + r.out + "echo $mail->SMTPOptions['ssl']['cafile'], \"\\n\", $mail->Host;\n}\n")
+    (tmp_path / "t.php").write_text("<?php\n" + code)
+    out = subprocess.run(["php", str(tmp_path / "t.php")], capture_output=True, text=True,
+                         timeout=60, stdin=subprocess.DEVNULL)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.splitlines() == [str((d / "ca.pem").resolve()), "localhost"], out.stdout

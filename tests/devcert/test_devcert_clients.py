@@ -96,15 +96,17 @@ def test_java_snippet(servers: Servers, tmp_path: Path) -> None:
 
 
 _PHP_HEAD = f"""<?php
+use PHPMailer\\PHPMailer\\PHPMailer;
+
 require '{PHPMAILER}';
-$mail = new PHPMailer\\PHPMailer\\PHPMailer(true);
+$mail = new PHPMailer(true);
 """
 _PHP_TAIL = """
 try {
     $mail->smtpConnect();
     echo "verified\\n";
     $mail->smtpClose();
-} catch (PHPMailer\\PHPMailer\\Exception $e) {
+} catch (\\PHPMailer\\PHPMailer\\Exception $e) {
     fwrite(STDERR, $e->getMessage() . "\\n");
     exit(1);
 }

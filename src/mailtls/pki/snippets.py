@@ -35,7 +35,14 @@ class Where:
             "{dir_sh}": shlex.quote(d), "{chain}": str(self.chain), "{key}": str(self.key),
             "{host}": self.host, "{host_q}": json.dumps(self.host),
             "{port}": str(self.port), "{imap_port}": str(self.imap_port),
+            "{ca_php}": _php_string(ca), "{host_php}": _php_string(self.host),
         }
+
+
+def _php_string(text: str) -> str:
+    """A single-quoted PHP literal: no ``$`` interpolation, and non-ASCII kept as it is
+    (PHP reads neither ``\\uXXXX`` nor ``\\u{...}`` in single quotes, so JSON will not do)."""
+    return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
 @dataclass(frozen=True)
@@ -105,9 +112,9 @@ SNIPPETS: tuple[Snippet, ...] = (
             "NODE_EXTRA_CA_CERTS={ca_sh} node app.js\n"),
     Snippet("php", "PHP (PHPMailer): SMTPOptions with the devcert CA as cafile, "
             "verification on",
-            "$mail->isSMTP();\n$mail->Host = {host_q};\n$mail->Port = {port};\n"
-            "$mail->SMTPSecure = PHPMailer\\PHPMailer\\PHPMailer::ENCRYPTION_STARTTLS;\n"
-            "$mail->SMTPOptions = ['ssl' => [\n    'cafile' => {ca_q},\n"
+            "$mail->isSMTP();\n$mail->Host = {host_php};\n$mail->Port = {port};\n"
+            "$mail->SMTPSecure = \\PHPMailer\\PHPMailer\\PHPMailer::ENCRYPTION_STARTTLS;\n"
+            "$mail->SMTPOptions = ['ssl' => [\n    'cafile' => {ca_php},\n"
             "    'verify_peer' => true,\n    'verify_peer_name' => true,\n"
             "    'allow_self_signed' => false,\n]];\n", "//"),
     Snippet("go", "Go (net/smtp): tls.Config with the devcert CA as RootCAs",
