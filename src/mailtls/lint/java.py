@@ -42,21 +42,40 @@ def mail_properties(lang: str, root: ts.Node, out: Scan) -> None:
     """``put(<name folding to mail.*.ssl.trust>, "*")`` and ``...checkserveridentity``."""
     env: dict[str, ts.Node] | None = None
     for fact in facts(lang, root):
-        if fact.kind != "call" or fact.name not in PUTS:
-            continue
-        args = arguments(fact.value)
-        if len(args) != 2:
+        args = arguments(fact.value) if fact.kind == "call" else []
+        if not (fact.name in PUTS and len(args) == 2) and not (
+            fact.name in GETS and len(args) >= 3  # (props, name, default)
+        ):
             continue
         if env is None:
             env = constants(root)
+        if fact.name in GETS:
+            _read_with_default(args, env, out)
+            continue
         key = fold(args[0], env)
         if "ssl." not in key:
             continue
         value = literal(args[1], env)
+        hosts = fold(args[1], env)
         if TRUST_KEY.fullmatch(key) and value == "*":
             hit(out, "lint.java.mail_ssl_trust_all", fact.name_node, key=_shown(key))
+        elif TRUST_KEY.fullmatch(key) and hosts.strip() and UNKNOWN not in hosts:
+            hit(out, "lint.java.mail_ssl_trust_hosts", fact.name_node, key=_shown(key),
+                hosts=hosts.strip())
         elif IDENTITY_KEY.fullmatch(key) and is_false(value):
             hit(out, "lint.java.mail_no_identity_check", fact.name_node, key=_shown(key))
+
+
+#: JavaMail's property readers: ``PropUtil.getBooleanProperty(props, name, default)``.
+GETS = frozenset({"getBooleanProperty", "getBooleanSessionProperty"})
+
+
+def _read_with_default(args: list[ts.Node], env: dict[str, ts.Node], out: Scan) -> None:
+    """``getBooleanProperty(props, prefix + ".ssl.checkserveridentity", false)``: the
+    library's default when the user sets nothing is no host name check."""
+    key = fold(args[-2], env)
+    if IDENTITY_KEY.fullmatch(key) and is_false(literal(args[-1], env)):
+        hit(out, "lint.java.mail_identity_default_off", args[-2], key=_shown(key))
 
 
 def simple_java_mail(lang: str, root: ts.Node, out: Scan) -> None:

@@ -159,7 +159,7 @@ _JVM = (
        "checkServerTrusted in {name} does not always throw for a bad chain ({path}), so "
        "such a chain is accepted. " + _ANY,
        "Delete the custom TrustManager. For a private CA load it into a KeyStore and use "
-       "TrustManagerFactory; set mail.smtp.ssl.trust only to the exact host.", JAKARTA),
+       "TrustManagerFactory.", JAKARTA),
     _e("lint.java.hostname_verifier_true", H, 297,
        "HostnameVerifier that accepts every name",
        "A HostnameVerifier that always returns true accepts a certificate for any "
@@ -168,8 +168,22 @@ _JVM = (
     _e("lint.java.mail_ssl_trust_all", C, 295,
        "Jakarta Mail trusts all hosts (ssl.trust = *)",
        "{key} = \"*\" makes JavaMail/Jakarta Mail trust every certificate. " + _ANY,
-       "Remove the property; for a private CA set mail.<protocol>.ssl.trust to the exact "
-       "host name, or import the CA into the trust store.", JAKARTA),
+       "Remove the property; for a private CA import the CA into the trust store (a host "
+       "list in ssl.trust also accepts any certificate from those hosts).", JAKARTA),
+    _e("lint.java.mail_ssl_trust_hosts", H, 295,
+       "Jakarta Mail trusts any certificate from listed hosts (ssl.trust)",
+       "{key} = \"{hosts}\" makes JavaMail/Jakarta Mail accept any certificate, "
+       "self-signed or forged, from a server reached under these names: only the name is "
+       "compared. An attacker on the path to that host can read the password and the mail.",
+       "Remove the property and put the server's CA into the trust store the client uses "
+       "(javax.net.ssl.trustStore or mail.<protocol>.ssl.socketFactory).", JAKARTA),
+    _e("lint.java.mail_identity_default_off", M, 297,
+       "Jakarta Mail host name check off by default",
+       "{key} is read with false as its default, so unless the user sets it the server's "
+       "host name is not checked. " + _ANY_NAME,
+       "Default the property to true, or check the host name after the handshake "
+       "(HostnameChecker / SSLParameters.setEndpointIdentificationAlgorithm(\"HTTPS\")).",
+       JAKARTA),
     _e("lint.java.mail_no_identity_check", H, 297,
        "Jakarta Mail server identity check off",
        "{key} = false skips the host name check. " + _ANY_NAME,
@@ -177,8 +191,9 @@ _JVM = (
     _e("lint.java.mail_trust_all_hosts", C, 295,
        "MailSSLSocketFactory trusts all hosts",
        "setTrustAllHosts(true) accepts every certificate. " + _ANY,
-       "Remove setTrustAllHosts(true); use setTrustedHosts(\"exact.host\") for a private "
-       "CA, or the default socket factory.", JAKARTA),
+       "Remove setTrustAllHosts(true) and keep the default socket factory with the CA in "
+       "the trust store (setTrustedHosts also accepts any certificate from its hosts).",
+       JAKARTA),
     _e("lint.java.commons_email_no_identity_check", H, 297,
        "Commons Email TLS without server identity check",
        "Commons Email turns TLS on here without setSSLCheckServerIdentity(true), so "
@@ -363,8 +378,8 @@ _APIS = (
     _e("lint.java.simplejavamail_trust_all", C, 295,
        "Simple Java Mail trusts all hosts",
        "{call} makes Simple Java Mail accept any certificate. " + _ANY,
-       "Remove it; for a private CA add it to the trust store, or trust only the exact "
-       "host with trustingSSLHosts(\"mail.example.org\").", SJM),
+       "Remove it; for a private CA add it to the trust store (trustingSSLHosts also "
+       "accepts any certificate from the hosts it names).", SJM),
     _e("lint.java.simplejavamail_no_identity_check", H, 297,
        "Simple Java Mail server identity check off",
        "verifyingServerIdentity(false) skips the host name check. " + _ANY_NAME,

@@ -38,7 +38,6 @@ public class SafeMail {
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(corp);
         Properties p = new Properties();
-        p.put("mail.smtp.ssl.trust", "smtp.example.org");
         p.put("mail.smtp.ssl.checkserveridentity", "true");
         p.put("mail.smtp.starttls.required", "true");
         // p.put("mail.smtp.ssl.trust", "*");
