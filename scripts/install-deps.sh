@@ -8,8 +8,8 @@
 set -eu
 
 BINARIES="postfix dovecot doveadm swaks msmtp curl openssl prometheus promtool zabbix_server php chromium"
-PACKAGES_DPKG="postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql chromium fonts-wqy-microhei fetchmail getmail6 isync mpop s-nail mutt knot redis-server openjdk-17-jdk-headless libjakarta-mail-java libphp-phpmailer"
-APT_PACKAGES="postfix dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql chromium fonts-wqy-microhei fetchmail getmail6 isync mpop s-nail mutt knot redis-server openjdk-17-jdk-headless libjakarta-mail-java libphp-phpmailer"
+PACKAGES_DPKG="postfix dovecot-core dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql chromium fonts-wqy-microhei fetchmail getmail6 isync mpop s-nail mutt knot redis-server openjdk-17-jdk-headless libjakarta-mail-java libphp-phpmailer ruby"
+APT_PACKAGES="postfix dovecot-imapd dovecot-pop3d dovecot-managesieved swaks libnet-ssleay-perl libio-socket-ssl-perl msmtp curl openssl postgresql prometheus zabbix-server-pgsql zabbix-frontend-php php-cli php-pgsql chromium fonts-wqy-microhei fetchmail getmail6 isync mpop s-nail mutt knot redis-server openjdk-17-jdk-headless libjakarta-mail-java libphp-phpmailer ruby"
 
 say() { printf 'install-deps: %s\n' "$*"; }
 

@@ -235,3 +235,13 @@ def test_debian_snippet_in_private_mount_namespace(servers: Servers, tmp_path: P
     assert "TRUSTED\n" in good.stdout and good.stdout.endswith("REVOKED\n"), good.stdout
     assert other.returncode == 4 and "NOT TRUSTED" in other.stdout, other.stdout + other.stderr
     assert "mailtls-devcert.pem" in other.stdout  # the other CA was added: not enough
+
+
+def test_ruby_snippet(servers: Servers, tmp_path: Path) -> None:
+    """Net::SMTP with the printed SSLContext (VERIFY_PEER, ca_file): STARTTLS, verified,
+    the host name checked (net-smtp calls post_connection_check)."""
+    _need("ruby")
+    text = snippet(servers.ca_dir, "ruby", "--port", str(servers.smtp))
+    good, other = run_both(servers, text, ["ruby"], ".rb", tmp_path)
+    assert good.returncode == 0, good.stderr
+    assert other.returncode != 0 and "certificate verify failed" in other.stderr, other.stderr
