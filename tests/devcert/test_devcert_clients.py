@@ -245,3 +245,40 @@ def test_ruby_snippet(servers: Servers, tmp_path: Path) -> None:
     good, other = run_both(servers, text, ["ruby"], ".rb", tmp_path)
     assert good.returncode == 0, good.stderr
     assert other.returncode != 0 and "certificate verify failed" in other.stderr, other.stderr
+
+
+_NODE_APP = """\
+// STARTTLS with Node's default trusted CAs (no ca option): NODE_EXTRA_CA_CERTS adds ours
+const net = require("net");
+const tls = require("tls");
+const [host, port] = ["localhost", PORT];
+const plain = net.connect(port, host);
+let said = "";
+plain.on("data", (chunk) => {
+  said += chunk.toString();
+  if (/^220 /m.test(said) && !said.includes("EHLO-SENT")) {
+    said += "EHLO-SENT"; plain.write("EHLO client.localhost\\r\\n");
+  } else if (/^250 /m.test(said) && !said.includes("STARTTLS-SENT")) {
+    said += "STARTTLS-SENT"; plain.write("STARTTLS\\r\\n");
+  } else if (said.includes("STARTTLS-SENT") && /^220 /m.test(said.split("STARTTLS-SENT")[1])) {
+    plain.removeAllListeners("data");
+    const secure = tls.connect({ socket: plain, servername: host }, () => {
+      console.log("verified"); secure.end("QUIT\\r\\n"); process.exit(0);
+    });
+    secure.on("error", (err) => { console.error(err.message); process.exit(1); });
+  }
+});
+plain.on("error", (err) => { console.error(err.message); process.exit(2); });
+"""
+
+
+def test_node_extra_ca_certs_snippet(servers: Servers, tmp_path: Path) -> None:
+    """``NODE_EXTRA_CA_CERTS=ca.pem node app.js`` as printed, app.js a STARTTLS client with
+    Node's default trust (verification on, servername checked)."""
+    _need("node")
+    text = snippet(servers.ca_dir, "node", "--port", str(servers.smtp))
+    (tmp_path / "app.js").write_text(_NODE_APP.replace("PORT", str(servers.smtp)))
+    good, other = run_both(servers, text, ["bash", "-e"], ".sh", tmp_path)
+    assert good.returncode == 0 and "verified" in good.stdout, good.stdout + good.stderr
+    assert other.returncode == 1, other.stdout + other.stderr
+    assert "certificate" in other.stderr, other.stderr
