@@ -6,12 +6,18 @@ pass's ``domain.verdict_regressed`` alert, each for an authenticated and a broke
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from knotlab import DomainLab
+
+from mailtls.monitor import PassReport, load_inventory, run_pass
+from mailtls.monitor.domains import verdict_of
+from mailtls.store import HistoryStore
 
 pytestmark = pytest.mark.servers
 
@@ -70,3 +76,70 @@ def test_check_needs_target_or_domain(domain_lab: DomainLab) -> None:
     assert done.returncode == 3
     assert done.stdout.startswith("MAILTLS UNKNOWN - "), done.stdout
     assert "--domain" in done.stdout
+
+
+# --- the monitor pass: domain.verdict_regressed ------------------------------------------
+
+
+def _inventory(lab: DomainLab, tmp: Path, anchor: Path, resolver: str | None = None) -> Path:
+    path = tmp / "watch.toml"
+    path.write_text(
+        f'[scan]\nnameservers = ["{resolver or lab.resolver}"]\ntimeout = 5\n'
+        f'[history]\nurl = "sqlite:///{tmp / "h.sqlite"}"\n'
+        f'[[domain]]\nname = "dane.test"\nport = {lab.mx_port}\nca_file = ["{lab.ca_file}"]\n'
+        f'authenticated = true\ntrust_anchor = "{anchor}"\n'
+    )
+    return path
+
+
+def _pass(path: Path) -> PassReport:
+    inventory = load_inventory(path)
+    store = HistoryStore.open(inventory.history_url)
+    try:
+        return asyncio.run(run_pass(inventory, store))
+    finally:
+        store.close()
+
+
+def _regressed(report: PassReport) -> list[str]:
+    return [a.endpoint for a in report.alerts if a.key == "domain.verdict_regressed"]
+
+
+def test_monitor_raises_once_and_resolves_verdict_regression(domain_lab: DomainLab,
+                                                             tmp_path: Path) -> None:
+    wrong = tmp_path / "wrong-anchor.txt"  # the DS digest changed: dane.test turns bogus
+    text = domain_lab.anchor.read_text().rstrip()
+    wrong.write_text(text[:-1] + ("0" if text[-1] != "0" else "1") + "\n")
+    first = _pass(_inventory(domain_lab, tmp_path, domain_lab.anchor))
+    assert [v.verdict for v in first.domains] == ["authenticated"]
+    assert not _regressed(first)
+    down = _pass(_inventory(domain_lab, tmp_path, wrong))
+    assert [v.verdict for v in down.domains] == ["broken"]
+    assert [a.endpoint for a in down.raised] == ["domain:dane.test"]
+    assert down.raised[0].finding.params["verdict"] == "broken"
+    again = _pass(_inventory(domain_lab, tmp_path, wrong))
+    assert _regressed(again) == ["domain:dane.test"] and not again.raised  # notified once
+    dead = _pass(_inventory(domain_lab, tmp_path, domain_lab.anchor, f"{domain_lab.net}54:53"))
+    assert [v.verdict for v in dead.domains] == [None]  # DNS failed: not judged, kept open
+    assert _regressed(dead) == ["domain:dane.test"] and not dead.resolved
+    back = _pass(_inventory(domain_lab, tmp_path, domain_lab.anchor))
+    assert [v.verdict for v in back.domains] == ["authenticated"]
+    assert ("domain:dane.test", "domain.verdict_regressed") in [
+        (a.endpoint, a.key) for a in back.resolved]
+    assert not _regressed(back)
+    store = HistoryStore.open(f"sqlite:///{tmp_path / 'h.sqlite'}")
+    try:
+        timeline = store.timeline("domain:dane.test")
+    finally:
+        store.close()
+    assert [verdict_of(r) for r in timeline] == [
+        "authenticated", None, "broken", "broken", "authenticated"]
+
+
+def test_monitor_broken_from_the_start_is_not_a_regression(domain_lab: DomainLab,
+                                                           tmp_path: Path) -> None:
+    path = _inventory(domain_lab, tmp_path, domain_lab.anchor)
+    path.write_text(path.read_text().replace('"dane.test"', '"wrongtlsa.test"'))
+    report = _pass(path)
+    assert [v.verdict for v in report.domains] == ["broken"]
+    assert not _regressed(report)

@@ -69,6 +69,8 @@ class Domain:
     tags: tuple[str, ...] = ()
     limits: Thresholds = Thresholds()
     line: int | None = None
+    authenticated: bool = False  # also judge DANE/MTA-STS (mailtls.monitor.domains)
+    trust_anchor: Path | None = None  # DNSSEC anchor for that; None: the root's
 
 
 @dataclass(frozen=True)
@@ -244,7 +246,8 @@ def _kind_name(kind: type | tuple[type, ...]) -> str:
 _TOP = ("history", "schedule", "scan", "defaults", "endpoint", "domain", "notify")
 _LIMIT_KEYS = ("warn_days", "crit_days", "unreachable_after")
 _ENDPOINT_KEYS = ("target", "resolve", "ca_file", "pin_sha256", "tags", *_LIMIT_KEYS)
-_DOMAIN_KEYS = ("name", "scheme", "port", "ca_file", "tags", *_LIMIT_KEYS)
+_DOMAIN_KEYS = ("name", "scheme", "port", "ca_file", "tags", "authenticated", "trust_anchor",
+                *_LIMIT_KEYS)
 
 
 def load_inventory(path: Path) -> Inventory:
@@ -366,9 +369,11 @@ class _Parser:
             raise r.fail((*key, "scheme"), f"scheme {scheme!r}: MX hosts take smtp, "
                          "submission or smtps")
         port = int(r.number(e, (*key, "port"), 25, 1, 65535))
+        anchor = r.get(e, (*key, "trust_anchor"), str, None)
         return Domain(name, scheme, port, r.paths(e, (*key, "ca_file")),
                       r.strings(e, (*key, "tags")), self.limits(e, key, base),
-                      locate(r.text, key))
+                      locate(r.text, key), r.get(e, (*key, "authenticated"), bool, False),
+                      None if anchor is None else r.path.parent / anchor)
 
     def no_duplicates(self, endpoints: Sequence[Endpoint]) -> None:
         first: dict[Target, Endpoint] = {}
@@ -450,6 +455,9 @@ warn_days = 45
 [[domain]]
 name = "example.com"          # every MX host on every address, looked up at each pass
 port = 25
+# authenticated = true        # also judge DANE/MTA-STS (the verdict of `mailtls domain`):
+#                             # domain.verdict_regressed when it stops being authenticated
+# trust_anchor = "ds.txt"     # DNSSEC anchor for that (default: the root zone's KSKs)
 
 [notify]
 stdout = true                 # one line per alert raised or resolved

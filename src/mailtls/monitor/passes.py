@@ -24,6 +24,7 @@ from ..model import Finding, ScanResult, Target
 from ..scan import ScanInterrupted, ScanOptions, scan
 from ..store import Baseline, HistoryStore, ObservationRecord, StoredAlert
 from ..verify import TrustStore
+from .domains import DomainVerdict, judge_domains, record_verdicts, verdict_alerts
 from .inventory import Endpoint, Inventory, Thresholds
 from .records import check_pins, legacy_of, record_of
 from .rules import MX_FAILED, Alert, endpoint_alerts, inconsistent, mx_failed
@@ -42,6 +43,7 @@ class PassReport:
     resolved: list[StoredAlert] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # MX look-ups that failed (to print)
     mx_failed: dict[str, str] = field(default_factory=dict)  # domain -> why (monitor.mx_failed)
+    domains: list[DomainVerdict] = field(default_factory=list)  # authenticated = true ones
     interrupted: bool = False
 
 
@@ -120,6 +122,7 @@ async def run_pass(inventory: Inventory, store: HistoryStore, *, now: dt.datetim
 
     groups = _groups(inventory, endpoints)
     stores = {ca: TrustStore.build(inventory.trust, list(ca)) for ca, _ in groups}
+    verdicts = asyncio.ensure_future(judge_domains(inventory, now))  # monitor/domains.py
     try:
         await asyncio.gather(*(
             scan([e.target for e in members],
@@ -127,11 +130,14 @@ async def run_pass(inventory: Inventory, store: HistoryStore, *, now: dt.datetim
                              concurrency=inventory.concurrency, warn_days=warn, now=now),
                  on_result)
             for (ca, warn), members in groups.items()))
+        report.domains = await verdicts
     except (ScanInterrupted, asyncio.CancelledError):
+        verdicts.cancel()
         # stopped (SIGTERM): what finished is committed; no verdict on a partial pass
         report.interrupted = True
         store.finish_pass(pass_id, now or clock(), len(report.records))
         return report
+    record_verdicts(store, pass_id, report.domains, now or clock())
     judge(store, report, endpoints, now or clock())
     store.prune((now or clock()) - dt.timedelta(days=inventory.retention_days))
     store.finish_pass(pass_id, now or clock(), len(report.records))
@@ -159,6 +165,7 @@ def judge(store: HistoryStore, report: PassReport, endpoints: Sequence[Endpoint]
         alerts += endpoint_alerts(key, records, history.get(key, []), baselines.get(key),
                                   limits.get(key, Thresholds()), now)
     alerts += inconsistent(current)
+    alerts += verdict_alerts(report.domains, store.open_alerts()) if report.domains else []
     alerts += mx_failed(report.mx_failed)
     report.alerts = alerts
     open_before = store.open_alerts()

@@ -46,6 +46,12 @@ _VERDICTS = (
     Entry("domain.mx_unreachable", H, "An MX host cannot be resolved",
           "MX discovery: {reason}",
           "Give every MX host A or AAAA records, or remove it from the MX set."),
+    Entry("domain.verdict_regressed", H, "Mail to this domain is no longer authenticated",
+          "{domain} was authenticated at the previous pass and is now {verdict}: careful "
+          "senders no longer authenticate (or no longer reach) every MX host.",
+          "Run mailtls domain {domain} for the evidence per MX host and fix what it names "
+          "(a TLSA record for the current key, a certificate valid for the MX name, the "
+          "MTA-STS policy's mode and mx lines).", (RFC7672, RFC8461)),
 )
 
 _DNSSEC = (
