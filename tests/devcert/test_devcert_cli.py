@@ -259,3 +259,16 @@ def test_php_snippet_keeps_a_quirky_path(tmp_path: Path) -> None:
                          timeout=60, stdin=subprocess.DEVNULL)
     assert out.returncode == 0, out.stdout + out.stderr
     assert out.stdout.splitlines() == [str((d / "ca.pem").resolve()), "localhost"], out.stdout
+
+
+def test_two_cas_made_in_the_same_second_have_different_names() -> None:
+    """Clients that build paths by name must never mix two development CAs."""
+    import datetime as dt
+
+    from mailtls.pki.devca import DevCA
+    from mailtls.pki.names import Permitted
+
+    now = dt.datetime(2026, 12, 2, 8, 0, tzinfo=dt.UTC)
+    a, b = (DevCA.create(Permitted.build(), now) for _ in range(2))
+    assert a.root.subject != b.root.subject
+    assert a.intermediate.subject != b.intermediate.subject

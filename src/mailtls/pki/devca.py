@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import secrets
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,12 +99,13 @@ class DevCA:
                org: str = "mailtls devcert") -> DevCA:
         """Root and intermediate; the root key exists only inside this call."""
         root_key = new_key()
-        root_name = _subject(f"{org} root CA {now:%Y-%m-%d %H:%M:%S}", org)
+        tag = secrets.token_hex(4)  # two CAs made in the same second must not share names
+        root_name = _subject(f"{org} root CA {now:%Y-%m-%d %H:%M:%S} {tag}", org)
         start = now - DAY
         root = ca_certificate(root_name, root_key, root_name, root_key, permitted,
                               path_length=1, not_before=start, not_after=now + 3650 * DAY)
         key = inter_key or new_key()
-        inter = ca_certificate(_subject(f"{org} intermediate CA", org), key, root_name,
+        inter = ca_certificate(_subject(f"{org} intermediate CA {tag}", org), key, root_name,
                                root_key, permitted, path_length=0, not_before=start,
                                not_after=now + 1825 * DAY)
         del root_key  # nothing else refers to it: the root can sign nothing more
