@@ -10,14 +10,18 @@ import asyncio
 import os
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import pytest
 from knotlab import DomainLab
+from prometheus_client.parser import text_string_to_metric_families
 
 from mailtls.monitor import PassReport, load_inventory, run_pass
 from mailtls.monitor.domains import verdict_of
 from mailtls.store import HistoryStore
+from servers.ports import free_ports
 
 pytestmark = pytest.mark.servers
 
@@ -143,3 +147,52 @@ def test_monitor_broken_from_the_start_is_not_a_regression(domain_lab: DomainLab
     report = _pass(path)
     assert [v.verdict for v in report.domains] == ["broken"]
     assert not _regressed(report)
+
+
+# --- the exporter: mailtls_domain_verdict, mailtls_domain_mx_authenticated ---------------
+
+
+def _scrape_until(url: str, name: str, proc: subprocess.Popen[str]) -> str:
+    for _ in range(600):  # the first pass scans the MX hosts and asks Knot: a few seconds
+        assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+        try:
+            with urllib.request.urlopen(url, timeout=5) as answer:
+                text = answer.read().decode()
+            if name in text:
+                return text
+        except OSError:
+            pass
+        time.sleep(0.2)
+    raise AssertionError(f"{name} never appeared at {url}")
+
+
+def test_exporter_exports_domain_verdicts(domain_lab: DomainLab, tmp_path: Path) -> None:
+    path = _inventory(domain_lab, tmp_path, domain_lab.anchor)
+    path.write_text(path.read_text() + f'[[domain]]\nname = "wrongtlsa.test"\n'
+                    f'port = {domain_lab.mx_port}\nauthenticated = true\n'
+                    f'trust_anchor = "{domain_lab.anchor}"\n')  # fmt: skip
+    port = free_ports(1, ["127.0.0.1"])[0]
+    env = {**os.environ, "LANG": "C.UTF-8", "LANGUAGE": ""}
+    proc = subprocess.Popen([*MAILTLS, "exporter", "--listen", f"127.0.0.1:{port}",
+                             "--inventory", str(path)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True, env=env,
+                            stdin=subprocess.DEVNULL)  # fmt: skip
+    try:
+        text = _scrape_until(f"http://127.0.0.1:{port}/metrics", "mailtls_domain_verdict{", proc)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    values = {(f.name, tuple(sorted(s.labels.items()))): s.value
+              for f in text_string_to_metric_families(text) for s in f.samples}
+    def verdict(domain: str, word: str) -> float:
+        return values[("mailtls_domain_verdict", (("domain", domain), ("verdict", word)))]
+    assert verdict("dane.test", "authenticated") == 1 and verdict("dane.test", "broken") == 0
+    assert verdict("wrongtlsa.test", "broken") == 1
+    assert verdict("wrongtlsa.test", "authenticated") == 0
+    mx = "mailtls_domain_mx_authenticated"
+    assert values[(mx, (("domain", "dane.test"), ("mx", "mx1.dane.test")))] == 1
+    assert values[(mx, (("domain", "dane.test"), ("mx", "mx2.dane.test")))] == 1
+    assert values[(mx, (("domain", "wrongtlsa.test"), ("mx", "mx1.wrongtlsa.test")))] == 0
+    assert values[("mailtls_domain_check_success", (("domain", "dane.test"),))] == 1
+    # the endpoints of the MX hosts are still exported beside the verdicts
+    assert f'host="mx1.dane.test",port="{domain_lab.mx_port}"' in text

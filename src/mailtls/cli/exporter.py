@@ -200,6 +200,10 @@ def _serve(host: str, port: int, options: ScanOptions, scheduled: list[Target], 
     loop = ScanLoop(options, memory)
     schedule = (Schedule(loop, scheduled, every, log, limits.lang, expand)
                 if scheduled or expand else None)
+    if schedule is not None and plan is not None and plan.inventory is not None:
+        from .exporter_domains import domain_source
+
+        schedule.domains = domain_source(plan.inventory, log)
     app = App(loop, allow, limits, schedule)
     server_class = _Server6 if ":" in host else _Server
     try:

@@ -160,6 +160,7 @@ class Schedule:
         self.loop, self.targets, self.interval, self.log = loop, list(targets), interval, log
         self.lang = lang
         self.expand = expand  # the targets anew before each pass ([[domain]] MX look-ups)
+        self.domains: Callable[[], Awaitable[bytes]] | None = None  # cli/exporter_domains.py
         self.rendered = b""
         self.passes = 0
         self.last_end = 0.0
@@ -175,8 +176,9 @@ class Schedule:
             started = time.monotonic()
             if self.expand is not None:
                 self.targets = await self.expand()
+            verdicts = asyncio.ensure_future(self.domains()) if self.domains else None
             probes = await self.loop.probes(self.targets, self.loop.options.timeout)
-            self.rendered = render_metrics(probes)
+            self.rendered = render_metrics(probes) + (await verdicts if verdicts else b"")
             self.last_duration = time.monotonic() - started
             self.last_end, self.passes = time.time(), self.passes + 1
             self.log(tr("pass over {count} targets done in {seconds} s", self.lang).format(
