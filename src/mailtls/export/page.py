@@ -46,6 +46,7 @@ svg.chart { max-width: 100%; height: auto; display: block; margin: 8px 0; }
 svg.chart text { font: 11px system-ui, sans-serif; fill: #1d2330; }
 svg.chart .rowlabel { text-anchor: end; }
 svg.chart .ticklabel { text-anchor: middle; fill: #5c6578; }
+svg.chart .ticklabel.end { text-anchor: end; }
 svg.chart .tick { stroke: #e3e6ee; }
 svg.chart .now { stroke: #1d2330; stroke-width: 2; stroke-dasharray: 4 3; }
 ul.refs { margin: 2px 0 6px; font-size: 12px; }

@@ -68,8 +68,20 @@ def _span(items: Sequence[Expiry], as_of: dt.datetime) -> tuple[dt.datetime, dt.
     return start, end
 
 
-def _ticks(start: dt.datetime, end: dt.datetime, x: object, top: int, bottom: int
-           ) -> list[Markup]:
+#: a generous width of one character of the 11px chart font (digits are about 6.1px)
+CHAR_WIDTH = 6.5
+
+
+def _tick_label(text: str, px: float, bottom: int, width: int) -> Markup:
+    """The month under its tick, centred; ending at the tick when centring would push it
+    past the chart's right edge (where the last month fell, it was clipped to "2028-0")."""
+    half = len(text) * CHAR_WIDTH / 2
+    cls = "ticklabel end" if px + half > width else "ticklabel"
+    return el("text", text, x=f"{px:.1f}", y=str(bottom + 14), class_=cls)
+
+
+def _ticks(start: dt.datetime, end: dt.datetime, x: object, top: int, bottom: int,
+           width: int) -> list[Markup]:
     """A line and a label at the first day of months (every third month on long spans)."""
     step = 1 if (end - start).days < 400 else 3
     month = dt.datetime(start.year, start.month, 1, tzinfo=start.tzinfo)
@@ -79,8 +91,7 @@ def _ticks(start: dt.datetime, end: dt.datetime, x: object, top: int, bottom: in
             px = x(month)  # type: ignore[operator]
             out += [el("line", x1=f"{px:.1f}", x2=f"{px:.1f}", y1=str(top), y2=str(bottom),
                        class_="tick"),
-                    el("text", month.strftime("%Y-%m"), x=f"{px:.1f}", y=str(bottom + 14),
-                       class_="ticklabel")]
+                    _tick_label(month.strftime("%Y-%m"), px, bottom, width)]
         month = (month + dt.timedelta(days=32)).replace(day=1)
     return out
 
@@ -98,7 +109,7 @@ def expiry_chart(items: Sequence[Expiry], as_of: dt.datetime, today: str,
         return left + (clamped - start).total_seconds() * scale
 
     bottom = top + row_h * len(items)
-    body = _ticks(start, end, x, top, bottom)
+    body = _ticks(start, end, x, top, bottom, width)
     now_x = x(as_of)
     for i, item in enumerate(items):
         y = top + i * row_h
