@@ -20,6 +20,7 @@ from ..config.postfix import PostfixConfig, Service
 from ..model import Finding, Location
 from ..verify.store import TrustStore
 from .certfiles import POSTFIX, CertContext, KeyPair, check_pair
+from .ciphers import weak_in
 from .postfix_client import (
     dane_without_dnssec,
     outbound_no_tls,
@@ -47,8 +48,6 @@ from .postfix_services import (
 
 PROTOCOLS = ("SSLv2", "SSLv3", "TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3")
 LEGACY = PROTOCOLS[1:4]  # SSLv2 cannot be negotiated with OpenSSL 1.1 and later
-WEAK_CIPHERS = {"EXPORT": "EXPORT", "EXP": "EXPORT", "LOW": "LOW", "ENULL": "NULL",
-                "NULL": "NULL", "RC4": "RC4", "3DES": "3DES", "DES-CBC3-SHA": "3DES"}
 
 Rule = Callable[[PostfixConfig, CertContext], list[Finding]]
 
@@ -115,17 +114,6 @@ def legacy_protocols(c: PostfixConfig, ctx: CertContext) -> list[Finding]:
                                    value=value, where=where(c.origin(param, svc.key)),
                                    protocols=", ".join(legacy), services=", ".join(used_by)))
     return out
-
-
-def weak_in(cipherlist: str, exclude: str) -> list[str]:
-    present: dict[str, bool] = {}
-    for tok in re.split(r"[\s:,]+", cipherlist) + ["!" + e for e in re.split(r"[\s:,]+", exclude)]:
-        bare = tok.lstrip("!-+").upper()
-        name = WEAK_CIPHERS.get(bare) or ("3DES" if "DES-CBC3" in bare else None)
-        if name is None or tok.startswith("+"):
-            continue
-        present[name] = not tok.startswith(("!", "-"))
-    return [k for k, v in present.items() if v]
 
 
 def _exclusions(c: PostfixConfig, param: str, svc: Service) -> str:
