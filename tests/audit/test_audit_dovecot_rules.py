@@ -128,3 +128,82 @@ def test_cert_missing_key_mismatch_world_readable(dovecot: Audit, certs: dict,
     garbage.write_text("hello\n")
     assert at(dovecot(good(certs).replace(str(cert), str(garbage))),
               "dovecot.cert_unreadable") == [("dovecot.conf", 3)]
+
+
+def _fixed(found: list[Finding], text: str, finding_id: str) -> str:
+    """The file after the fixes of ``finding_id`` (as audit-config --fix applies them)."""
+    from mailtls.config.edit import plan_fixes
+
+    [path] = {f.location.file for f in found if f.location}
+    plan = plan_fixes([f for f in found if f.id == finding_id], {path: text})
+    return plan.texts[path]
+
+
+def test_client_unverified(dovecot: Audit, certs: dict) -> None:
+    text = good(certs) + "ssl_client_require_valid_cert = no\n"        # 6
+    found = dovecot(text)
+    assert at(found, "dovecot.client_unverified") == [("dovecot.conf", 6)]
+    [f] = [f for f in found if f.id == "dovecot.client_unverified"]
+    assert f.severity.name == "CRITICAL" and f.fix == "ssl_client_require_valid_cert = yes"
+    assert "ssl_client_require_valid_cert = yes\n" in _fixed(found, text,
+                                                            "dovecot.client_unverified")
+    assert at(dovecot(good(certs) + "ssl_client_require_valid_cert = yes\n"),
+              "dovecot.client_unverified") == []
+    inner = dovecot(good(certs) + "protocol imap {\n  ssl_client_require_valid_cert = NO\n}\n")
+    assert at(inner, "dovecot.client_unverified") == [("dovecot.conf", 7)]
+
+
+def test_client_unverified_imapc_and_relay_only_with_tls(dovecot: Audit, certs: dict) -> None:
+    quiet = good(certs) + "imapc_ssl_verify = no\nsubmission_relay_ssl_verify = no\n"
+    assert at(dovecot(quiet), "dovecot.client_unverified") == []  # neither client uses TLS
+    loud = quiet + "imapc_ssl = imaps\nsubmission_relay_ssl = starttls\n"
+    assert at(dovecot(loud), "dovecot.client_unverified") == [("dovecot.conf", 6),
+                                                              ("dovecot.conf", 7)]
+
+
+def test_client_unverified_24_block(dovecot: Audit, certs: dict) -> None:
+    cert, key = certs["good"]
+    text = ("dovecot_config_version = 2.4.1\ndovecot_storage_version = 2.4.1\n"
+            f"protocols = imap\nssl = required\nssl_server_cert_file = {cert}\n"
+            f"ssl_server_key_file = {key}\n"
+            "ssl_client {\n  ca_dir = /etc/ssl/certs\n  require_valid_cert = no\n}\n")  # 9
+    found = dovecot(text)
+    assert at(found, "dovecot.client_unverified") == [("dovecot.conf", 9)]
+    [f] = [f for f in found if f.id == "dovecot.client_unverified"]
+    assert f.params["setting"] == "ssl_client_require_valid_cert = no"
+    assert "  require_valid_cert = yes\n}" in _fixed(found, text, "dovecot.client_unverified")
+
+
+@pytest.mark.parametrize(("cipher_list", "weak"), [
+    ("ALL:!aNULL:!eNULL:RC4", "RC4"),
+    ("HIGH:3DES:EXPORT", "3DES, EXPORT"),
+    ("HIGH:aNULL", "aNULL"),
+    ("HIGH:eNULL@STRENGTH", "NULL"),
+    ("ECDHE-RSA-AES128-GCM-SHA256:DES-CBC3-SHA", "3DES"),
+])
+def test_weak_ciphers(dovecot: Audit, certs: dict, cipher_list: str, weak: str) -> None:
+    text = good(certs) + f"ssl_cipher_list = {cipher_list}\n"           # 6
+    found = dovecot(text)
+    assert at(found, "dovecot.weak_ciphers") == [("dovecot.conf", 6)]
+    [f] = [f for f in found if f.id == "dovecot.weak_ciphers"]
+    assert f.params["ciphers"] == weak
+    fixed = _fixed(found, text, "dovecot.weak_ciphers")
+    assert fixed.count("ssl_cipher_list") == 1  # the line is rewritten, not repeated
+    assert at(dovecot(fixed), "dovecot.weak_ciphers") == []
+
+
+@pytest.mark.parametrize("cipher_list", [
+    "ALL:!kRSA:!SRP:!kDHd:!DSS:!aNULL:!eNULL:!EXPORT:!DES:!3DES:!MD5:!PSK:!RC4:!ADH:!LOW@STRENGTH",
+    "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256",
+    "HIGH:RC4:-RC4:+3DES:!3DES",
+])
+def test_strong_cipher_lists(dovecot: Audit, certs: dict, cipher_list: str) -> None:
+    assert at(dovecot(good(certs) + f"ssl_cipher_list = {cipher_list}\n"),
+              "dovecot.weak_ciphers") == []
+
+
+def test_weak_ciphers_in_a_block_and_on_loopback(dovecot: Audit, certs: dict) -> None:
+    text = good(certs) + "local 192.0.2.1 {\n  ssl_cipher_list = HIGH:RC4\n}\n"
+    assert at(dovecot(text), "dovecot.weak_ciphers") == [("dovecot.conf", 7)]
+    local = good(certs) + "local 127.0.0.1 {\n  ssl_cipher_list = HIGH:RC4\n}\n"
+    assert at(dovecot(local), "dovecot.weak_ciphers") == []

@@ -24,6 +24,7 @@ from ..catalog.parts.audit import OBSOLETE_REASONS
 from ..config.dovecot import DovecotConfig, DSetting, is_true
 from ..model import Finding, Location
 from .certfiles import DOVECOT, CertContext, KeyPair, check_pair
+from .ciphers import ANONYMOUS, WEAK_CIPHERS, weak_in
 
 LEGACY = ("sslv3", "tlsv1", "tlsv1.1", "any")
 DEFAULT_ORIGIN = "Dovecot default"
@@ -32,6 +33,16 @@ LOGIN_PROTOCOLS = {"imap": "IMAP", "pop3": "POP3", "sieve": "ManageSieve",
                    "managesieve": "ManageSieve", "submission": "Submission"}
 LOOPBACK = (ipaddress.ip_network("127.0.0.0/8"), ipaddress.ip_network("::1/128"))
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+#: Dovecot as a TLS client: the setting that turns verification off, and the setting that
+#: must ask for TLS for it to matter ("" when it always matters). 2.4 reads
+#: ``ssl_client { require_valid_cert = no }`` as ssl_client_require_valid_cert.
+CLIENT_VERIFY = {"ssl_client_require_valid_cert": "", "imapc_ssl_verify": "imapc_ssl",
+                 "submission_relay_ssl_verify": "submission_relay_ssl"}
+DOVECOT_WEAK = {**WEAK_CIPHERS, **ANONYMOUS}
+#: the OpenSSL word that removes each weak class (the fix appends them)
+REMOVE = {"EXPORT": "!EXPORT", "LOW": "!LOW", "NULL": "!eNULL", "RC4": "!RC4", "3DES": "!3DES",
+          "aNULL": "!aNULL"}
 
 Rule = Callable[[DovecotConfig, CertContext, str], list[Finding]]
 
@@ -154,6 +165,40 @@ def _as_written(s: DSetting) -> str:
     return " ".join(s.text.split()) if s.written else f"{s.key} = {s.value}"
 
 
+def _key_as_written(s: DSetting) -> str:
+    """The key on the line (``require_valid_cert`` inside ``ssl_client { }``), for fixes."""
+    return s.text.partition("=")[0].strip() or s.key
+
+
+def client_unverified(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
+    """Dovecot connecting with TLS to another server and accepting any certificate."""
+    out = []
+    for key, needs in CLIENT_VERIFY.items():
+        for s in _explicit(c, key):
+            if s.value.strip().lower() not in ("no", "n", "0"):
+                continue
+            if needs and c.value(needs, s.scope).strip().lower() in ("", "no"):
+                continue  # that client does not use TLS at all: nothing to verify
+            out.append(new_finding("dovecot.client_unverified", location=_loc(c, s),
+                                   fix=f"{_key_as_written(s)} = yes", setting=_as_written(s),
+                                   where=_where(s), scope=_scope(s.scope)))
+    return out
+
+
+def weak_ciphers(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
+    """An ssl_cipher_list (2.3 and 2.4) that names weak classes without removing them."""
+    out = []
+    for s in _explicit(c, "ssl_cipher_list"):
+        weak = weak_in(s.value, words=DOVECOT_WEAK)
+        if not weak or _loopback(s.scope):
+            continue
+        fix = f"{_key_as_written(s)} = {s.value}:" + ":".join(REMOVE[w] for w in weak)
+        out.append(new_finding("dovecot.weak_ciphers", location=_loc(c, s), fix=fix,
+                               setting=_as_written(s), where=_where(s), scope=_scope(s.scope),
+                               ciphers=", ".join(weak)))
+    return out
+
+
 def obsolete_setting(c: DovecotConfig, ctx: CertContext, host: str) -> list[Finding]:
     out = []
     for o in c.obsolete:
@@ -221,6 +266,8 @@ RULES: tuple[Rule, ...] = (
     ssl_not_required,
     plaintext_auth,
     legacy_protocols,
+    client_unverified,
+    weak_ciphers,
     obsolete_setting,
     certificate_files,
 )

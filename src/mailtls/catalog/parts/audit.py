@@ -377,6 +377,31 @@ _DOVECOT = (
         327,
     ),
     Entry(
+        "dovecot.client_unverified",
+        C,
+        "Dovecot accepts any certificate as a TLS client",
+        "{setting} ({where}{scope}): when Dovecot connects with TLS to another server (a "
+        "proxy destination, imapc, a submission relay, doveadm, and in Dovecot 2.4 every "
+        "client that uses the ssl_client settings), it accepts any certificate, so an "
+        "attacker on the path receives the users' passwords and mail.",
+        "Set it to yes and trust the other server's CA (ssl_client_ca_file or "
+        "ssl_client_ca_dir); for a server of your own, issue its certificate from your own "
+        "CA instead of turning verification off.",
+        (DOVECOT_SSL,),
+        295,
+    ),
+    Entry(
+        "dovecot.weak_ciphers",
+        H,
+        "Dovecot allows weak ciphers",
+        "{setting} ({where}{scope}) enables {ciphers} cipher suites: a connection that "
+        "uses them can be read or impersonated by an attacker.",
+        "Delete the line (Dovecot's default list excludes them) or remove them from the "
+        "list: append :!aNULL:!eNULL:!EXPORT:!RC4:!3DES:!LOW.",
+        (DOVECOT_SSL,),
+        327,
+    ),
+    Entry(
         "dovecot.obsolete_setting",
         L,
         "Obsolete Dovecot setting",

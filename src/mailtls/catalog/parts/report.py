@@ -111,7 +111,7 @@ FAMILIES: tuple[Family, ...] = (
         "trust_off",
         ("lint.*", "client.insecure_context", "postfix.outbound_unverified",
          "postfix.relay_credentials_unverified", "postfix.verify_without_ca",
-         "postfix.dane_without_dnssec"),
+         "postfix.dane_without_dnssec", "dovecot.client_unverified"),
         "The software accepts any certificate, so anyone on the network path can pose as "
         "the server without a warning to anyone: they receive the credentials and the "
         "mail, and can pass them on so that nothing looks wrong.",
