@@ -103,3 +103,16 @@ def test_mx_host_without_address_names_the_host(tmp_path: Path, stub: DnsStub) -
     (alert,) = report.raised
     assert alert.key == "monitor.mx_failed" and MX in alert.finding.params["reason"]
     assert report.errors and str(tmp_path / "mx.toml") in report.errors[0]
+
+
+def test_one_domain_recovers_while_another_still_fails(tmp_path: Path, stub: DnsStub) -> None:
+    stub.rcodes[DOMAIN] = stub.rcode.NXDOMAIN
+    stub.rcodes["other.test"] = stub.rcode.SERVFAIL
+    path = _inventory(tmp_path, stub, free_ports(1)[0])
+    path.write_text(path.read_text() + '[[domain]]\nname = "other.test"\n')
+    assert _keys(_pass(path).raised) == {(f"domain:{DOMAIN}", "monitor.mx_failed"),
+                                         ("domain:other.test", "monitor.mx_failed")}
+    _answers(stub)
+    after = _pass(path)
+    assert _keys(after.resolved) == {(f"domain:{DOMAIN}", "monitor.mx_failed")}
+    assert ("domain:other.test", "monitor.mx_failed") in _keys(after.alerts)

@@ -27,7 +27,7 @@ from ..verify import TrustStore
 from .domains import DomainVerdict, judge_domains, record_verdicts, verdict_alerts
 from .inventory import Endpoint, Inventory, Thresholds
 from .records import check_pins, legacy_of, record_of
-from .rules import MX_FAILED, Alert, endpoint_alerts, inconsistent, mx_failed
+from .rules import Alert, endpoint_alerts, inconsistent, mx_failed
 
 Clock = Callable[[], dt.datetime]
 
@@ -177,7 +177,9 @@ def judge(store: HistoryStore, report: PassReport, endpoints: Sequence[Endpoint]
         if (endpoint, key) not in wanted
         and not (endpoint in untested and key != "monitor.unreachable")  # nothing to judge by
         # a failed MX look-up hides that domain's hosts: keep the alerts of absent endpoints
-        and not (report.mx_failed and endpoint not in current and key != MX_FAILED)
+        # (not the domains' own alerts, judged apart: monitor.mx_failed, domain verdicts)
+        and not (report.mx_failed and endpoint not in current
+                 and not endpoint.startswith("domain:"))
     ]
     gone = {(a.endpoint, a.key) for a in report.resolved}
     kept = [old for pair, old in open_before.items() if pair not in wanted and pair not in gone]
