@@ -530,6 +530,9 @@ UI_STRINGS = (
 PART = Part(
     "mailtls-audit",
     _POSTFIX + _DOVECOT,
-    UI_STRINGS + tuple(CONFIG_PROBLEMS.values()) + tuple(ADVICE.values()) + tuple(OBSOLETE_REASONS.values()),
+    UI_STRINGS
+    + tuple(CONFIG_PROBLEMS.values())
+    + tuple(ADVICE.values())
+    + tuple(OBSOLETE_REASONS.values()),
     frozenset({"problem", "where", "destination", "reason", "advice"}),
 )
