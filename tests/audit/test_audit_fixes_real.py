@@ -25,9 +25,11 @@ import random
 import re
 import shutil
 import smtplib
+import socketserver
 import ssl
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,6 +58,7 @@ class Case:
     tls: str = "verified"  # client cases: "verified", or "any" for level may
     patched_bundle: bool = False  # the "system bundle" the fix adds is the lab CA
     also: tuple[str, ...] = ()  # other findings this configuration triggers (fixed too)
+    resolver: int = 0  # the MTA-STS resolver's port the fix names (a stand-in answers there)
 
 
 def debian(name: str, *opts: str) -> str:
@@ -161,10 +164,57 @@ CLIENT_CASES = {
         "postfix.legacy_protocols", ("smtp/unix/smtp_tls_mandatory_protocols = >=TLSv1.2",),
         {**RELAY, "smtp_tls_security_level": "verify"},
         client_options="  -o smtp_tls_mandatory_protocols=TLSv1\n"),
+    # no relayhost: these rules judge a transport that delivers to MX hosts itself
+    # (transport_maps names the next hop, so no MX lookup)
+    "dane-from-may": Case(
+        "postfix.dane_not_enforced",
+        ("smtp_tls_security_level = dane", "smtp_dns_support_level = dnssec"),
+        {**RELAY, "smtp_tls_security_level": "may", "relayhost": "",
+         "transport_maps": "inline:{ localhost=smtp:[localhost]:{port} }",
+         "smtp_tls_policy_maps": "socketmap:inet:127.0.0.1:{sts}:postfix"}, tls="any"),
+    "dane-without-dnssec": Case(
+        "postfix.dane_without_dnssec", ("smtp_dns_support_level = dnssec",),
+        {**RELAY, "smtp_tls_security_level": "dane", "relayhost": "",
+         "transport_maps": "inline:{ localhost=smtp:[localhost]:{port} }",
+         "smtp_tls_policy_maps": "socketmap:inet:127.0.0.1:{sts}:postfix"}, tls="any"),
+    "mta-sts-resolver": Case(
+        "postfix.mta_sts_not_enforced",
+        ("smtp_tls_policy_maps = socketmap:inet:127.0.0.1:8461:postfix",),
+        {**RELAY, "smtp_tls_security_level": "dane", "smtp_dns_support_level": "dnssec",
+         "relayhost": "", "transport_maps": "inline:{ localhost=smtp:[localhost]:{port} }"},
+        tls="any", resolver=8461),
     "client-logging": Case(
         "postfix.tls_logging_off", ("smtp_tls_loglevel = 1",),
         {**RELAY, "smtp_tls_security_level": "verify", "smtp_tls_loglevel": "0"}),
 }
+
+
+class SocketMap(socketserver.ThreadingTCPServer):
+    """A stand-in MTA-STS resolver: Postfix's socketmap protocol, every key NOTFOUND (a
+    domain without an MTA-STS policy), each query recorded."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, port: int) -> None:
+        self.queries: list[bytes] = []
+        super().__init__(("127.0.0.1", port), _SocketMapHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _SocketMapHandler(socketserver.StreamRequestHandler):
+    def handle(self) -> None:
+        while True:
+            length = b""
+            while (ch := self.rfile.read(1)) not in (b":", b""):
+                length += ch
+            if not ch or not length.isdigit():
+                return
+            request = self.rfile.read(int(length))
+            self.rfile.read(1)  # the netstring's ","
+            self.server.queries.append(request)  # type: ignore[attr-defined]
+            self.wfile.write(b"9:NOTFOUND ,")
+            self.wfile.flush()
 
 
 def audit(config_dir: Path, ca_file: Path, *more: str,
@@ -211,7 +261,8 @@ class Audited(PostfixInstance):
         fixed = audit(self.config_dir, self.ca_file, "--fix", "--write", "--in-place",
                       bundle=self.bundle)
         self.fix_output = fixed.stdout + fixed.stderr
-        assert fixed.returncode in (0, 1, 2), self.fix_output
+        main_cf = (self.config_dir / "main.cf").read_text()
+        assert fixed.returncode in (0, 1, 2), (self.fix_output, self.before, main_cf)
 
     def _postfix(self, *args: str, timeout: float = 60.0) -> subprocess.CompletedProcess[str]:
         if args != ("start",):
@@ -332,12 +383,15 @@ def test_server_fix_delivers_over_verified_tls(name: str, lab: dict[str, Path]) 
 @pytest.mark.parametrize("name", sorted(CLIENT_CASES))
 def test_client_fix_relays_over_verified_tls(name: str, lab: dict[str, Path]) -> None:
     case = CLIENT_CASES[name]
-    port_a, port_b = free_ports(2)
-    subst = {"ca": str(lab["ca"]), "port": str(port_b)}
+    port_a, port_b, port_s = free_ports(3)
+    subst = {"ca": str(lab["ca"]), "port": str(port_b), "sts": str(port_s)}
+    if case.resolver and busy([("127.0.0.1", case.resolver)]):
+        pytest.skip(f"127.0.0.1:{case.resolver} is in use: the stand-in resolver needs it")
+    resolver = SocketMap(case.resolver or port_s)
     receiver = PostfixInstance([Listener("receiver", port_b, lab["cert"], lab["key"])],
                                main_cf={"myhostname": "b.test"})
     main = {key: value.replace("{ca}", subst["ca"]).replace("{port}", subst["port"])
-            for key, value in case.main.items()}
+            .replace("{sts}", subst["sts"]) for key, value in case.main.items()}
     sender = Audited(
         [Listener("sender", port_a, lab["cert"], lab["key"])], users=(), main_cf={
             "virtual_mailbox_domains": "", "relayhost": f"[localhost]:{port_b}",
@@ -355,6 +409,10 @@ def test_client_fix_relays_over_verified_tls(name: str, lab: dict[str, Path]) ->
         wanted = (r"Verified TLS connection established to localhost" if case.tls == "verified"
                   else r"(Trusted|Untrusted|Anonymous) TLS connection established to localhost")
         assert re.search(wanted, sender.log_text()), sender.log_text()
+        if "socketmap" in main.get("smtp_tls_policy_maps", "") or case.resolver:
+            assert resolver.queries, "the MTA-STS resolver was never asked"
     finally:
+        resolver.shutdown()
+        resolver.server_close()
         sender.cleanup()
         receiver.cleanup()
