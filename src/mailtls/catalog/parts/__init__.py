@@ -2,7 +2,18 @@
 
 from ..entry import Part
 from . import (
-    audit, cli, client, deep, devcert, grade, lint, mitm, monitor, output, plugins, scan,
+    audit,
+    cli,
+    client,
+    deep,
+    devcert,
+    grade,
+    lint,
+    mitm,
+    monitor,
+    output,
+    plugins,
+    scan,
 )
 from . import domain as domain_part
 from . import fleet as fleet_part
