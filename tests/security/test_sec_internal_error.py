@@ -104,4 +104,6 @@ def test_workers_do_not_inherit_a_lock_held_by_a_thread(tmp_path: Path,
         holder.join()
     assert report.errors == {} and len(report.findings) == 40
     assert method in ("forkserver", "spawn")
-    assert parallel.start_method() == "fork"  # with one thread, fork is safe and fastest
+    # with one thread fork is safe and fastest (threads of earlier tests may still run here)
+    alone = threading.active_count() == 1
+    assert parallel.start_method() == ("fork" if alone else "forkserver")

@@ -167,7 +167,7 @@ def enqueue_command(domains: Path | None, targets: Path | None, broker: str | No
 
 
 @fleet_command.command("worker")
-@click.option("--broker", required=True, metavar="URL", help="redis://HOST:PORT/DB")
+@click.option("--broker", required=True, metavar="URL", help="The Redis broker: redis://HOST:PORT/DB.")
 @click.option("--threads", type=click.IntRange(1, 1024), default=16, show_default=True,
               help="Address jobs at once in this process.")
 @click.option("--heartbeat", type=click.FloatRange(1, 3600), default=60.0, show_default=True,

@@ -63,11 +63,11 @@ def short_help(text: str) -> str | None:
 
     click cuts its own short help at an English full stop followed by a space, which a
     Chinese text never has (and then shortens it to "..." at the first space it finds).
-    None for a text without a Chinese full stop: click's own way then.
+    None for a text without a Chinese sentence end (。？！): click's own way then.
     """
     para = " ".join(clean(text).partition("\n\n")[0].split())
-    head, stop, _ = para.partition("。")
-    return head + stop if stop else None
+    ends = [i for i in (para.find(mark) for mark in "。？！") if i >= 0]
+    return para[: min(ends) + 1] if ends else None
 
 
 def _texts(cmd: click.Command) -> Iterator[tuple[object, str]]:
