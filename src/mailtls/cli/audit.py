@@ -23,12 +23,10 @@ from ..config import MacroError, load_postfix
 from ..config.dovecot import load_dovecot
 from ..config.edit import WriteRefused, companions, plan_fixes, write_in_place, write_under
 from ..config.files import read_config
-from ..errors import ConfigError
 from ..export.sarif import render_sarif
 from ..failures import AUDITING_CONFIG, internal_error, is_internal
 from ..model import Finding, Location, Severity
-from ..verify import TrustStore
-from .exits import EXIT_INTERRUPTED, InputFileError, readable_dir, readable_file
+from .exits import EXIT_INTERRUPTED, readable_dir, readable_file, trust_store
 from .interrupt import Interrupt
 
 AUDIT_SCHEMA = 1
@@ -319,7 +317,7 @@ def audit_command(postfix: Path | None, dovecot: Path | None, effective: bool, a
         raise click.UsageError("--to and --in-place go with --fix --write")
     fmt = fmt or ("json" if as_json else "text")
     postfix, dovecot = _targets(postfix, dovecot)
-    store = _trust_store(trust, ca_file)
+    store = trust_store(trust, ca_file)
     now = _parse_time(at_time)
     ctx = CertContext(now, store, warn_days)
     with Interrupt() as interrupt:
@@ -334,15 +332,3 @@ def audit_command(postfix: Path | None, dovecot: Path | None, effective: bool, a
         else:
             render_text(audit, Console(), language)
     sys.exit(exit_status(audit))
-
-
-def _trust_store(trust: str, ca_files: Sequence[Path]) -> TrustStore:
-    """As for scan: a --ca-file that cannot be read or used is an input error (66)."""
-    if trust == "none" and not ca_files:
-        raise click.UsageError("--trust none needs at least one --ca-file")
-    for path in ca_files:
-        readable_file(path, "--ca-file")
-    try:
-        return TrustStore.build(trust, ca_files)
-    except ConfigError as exc:
-        raise InputFileError(str(exc)) from None

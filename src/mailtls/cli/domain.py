@@ -22,10 +22,10 @@ from ..errors import TargetError
 from ..model import Severity
 from ..net.dns import parse_server, system_server
 from ..scan import ScanOptions
-from .exits import InputFileError, readable_file
+from .exits import InputFileError, readable_file, trust_store
 from .lines import emit, pair, plain
 from .render import STYLE, severity_word
-from .scan import _parse_time, _trust_store
+from .scan import _parse_time
 
 VERDICT_STYLE = {"authenticated": "bold green", "partly": "yellow", "opportunistic": "yellow",
                  "broken": "bold red"}  # fmt: skip
@@ -154,7 +154,7 @@ def domain_command(domains: tuple[str, ...], resolver: str | None, trust_anchor:
     options = DomainOptions(
         server=server,
         anchors=_anchors(trust_anchor),
-        scan=ScanOptions(store=_trust_store(trust, ca_file), timeout=timeout, now=now),
+        scan=ScanOptions(store=trust_store(trust, ca_file), timeout=timeout, now=now),
         mx_port=mx_port,
         now=now or dt.datetime.now(dt.UTC),
         timeout=timeout,

@@ -22,7 +22,7 @@ import stat
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -30,6 +30,9 @@ from .. import __version__
 from ..catalog import pick_language, tr
 from ..failures import exception_text
 from . import early, help_i18n
+
+if TYPE_CHECKING:
+    from ..verify import TrustStore
 
 EXIT_USAGE = 64
 EXIT_NOINPUT = 66
@@ -82,6 +85,22 @@ class ContractGroup(click.Group):
             return super().invoke(ctx)
         except BrokenPipeError as exc:
             raise StdoutClosed from exc
+
+
+def trust_store(trust: str, ca_files: Sequence[Path]) -> TrustStore:
+    """``--trust`` and ``--ca-file`` as every command reads them: an unreadable or
+    unusable --ca-file is an input error (66), ``--trust none`` alone a usage error."""
+    from ..errors import ConfigError
+    from ..verify import TrustStore  # only the commands that verify pay for the import
+
+    if trust == "none" and not ca_files:
+        raise click.UsageError("--trust none needs at least one --ca-file")
+    for path in ca_files:
+        readable_file(path, "--ca-file")
+    try:
+        return TrustStore.build(trust, ca_files)
+    except ConfigError as exc:
+        raise InputFileError(str(exc)) from None
 
 
 def readable_file(path: Path, option: str) -> Path:

@@ -12,14 +12,13 @@ from typing import TYPE_CHECKING
 import click
 
 from ..catalog import pick_language, tr
-from ..errors import ConfigError, TargetError
+from ..errors import TargetError
 from ..export.json import render_scan
 from ..failures import REPORTING, failed_result
 from ..model import Finding, ScanResult, Target
 from ..scan import ScanInterrupted, ScanOptions, exit_status, scan
 from ..targets import apply_resolve, parse_resolve, parse_target, read_targets_file
-from ..verify import TrustStore
-from .exits import EXIT_INTERRUPTED, InputFileError, readable_file
+from .exits import EXIT_INTERRUPTED, readable_file, trust_store
 from .interrupt import Interrupt
 
 if TYPE_CHECKING:
@@ -293,7 +292,7 @@ def scan_command(
     if gentle and not deep:
         raise click.UsageError("--gentle only applies to --deep")
     as_of = _parse_time(at_time)
-    store = _trust_store(trust, ca_file)
+    store = trust_store(trust, ca_file)
     targets, errors, notes = _all_targets(
         target, targets_file, resolve, mx_domains, nameserver, timeout, mx_port
     )
@@ -335,18 +334,6 @@ def scan_command(
             _fail(done.format(done=len(results), total=len(targets)))
             status = EXIT_INTERRUPTED
     sys.exit(status)
-
-
-def _trust_store(trust: str, ca_files: Sequence[Path]) -> TrustStore:
-    """The trust store; an unreadable or unusable --ca-file is an input error (66)."""
-    if trust == "none" and not ca_files:
-        raise click.UsageError("--trust none needs at least one --ca-file")
-    for path in ca_files:
-        readable_file(path, "--ca-file")
-    try:
-        return TrustStore.build(trust, ca_files)
-    except ConfigError as exc:
-        raise InputFileError(str(exc)) from None
 
 
 def _all_targets(
